@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import type { DeviceCatalogue } from '../devices/catalogue.js';
+import { closestMatch } from '../shared/closest-match.js';
+import { formatIsoDuration, parseIsoDuration, tilesADay } from '../shared/iso-duration.js';
+import { show, type SchemaIssue } from '../shared/schema-issues.js';
+import type { SiteConfig } from './schema.js';
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+function suggestion(word: string, candidates: readonly string[]): string {
+  const guess = closestMatch(word, candidates);
+  return guess ? ` (did you mean ${show(guess)}?)` : '';
+}
+
+function duplicates<T>(
+  items: readonly T[],
+  key: (t: T) => string,
+  path: (i: number) => (string | number)[],
+  what: string,
+): SchemaIssue[] {
+  const seen = new Map<string, number>();
+  const out: SchemaIssue[] = [];
+  items.forEach((item, i) => {
+    const k = key(item);
+    const first = seen.get(k);
+    if (first !== undefined)
+      out.push({
+        path: path(i),
+        problem: `${show(k)} is already the ${what} of item ${first}`,
+        allowed: `each ${what} once`,
+      });
+    else seen.set(k, i);
+  });
+  return out;
+}
+
+/** Rules that tie one part of the config to another or to the world outside the file. */
+export function crossCheck(config: SiteConfig, catalogue: DeviceCatalogue): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  issues.push(
+    ...duplicates(
+      config.buses,
+      (b) => b.id,
+      (i) => ['buses', i, 'id'],
+      'id',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      config.devices,
+      (d) => d.id,
+      (i) => ['devices', i, 'id'],
+      'id',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      config.models,
+      (m) => m.name,
+      (i) => ['models', i, 'name'],
+      'name',
+    ),
+  );
+
+  const busIds = config.buses.map((b) => b.id);
+  config.devices.forEach((device, i) => {
+    const bus = config.buses.find((b) => b.id === device.bus);
+    if (!bus)
+      issues.push({
+        path: ['devices', i, 'bus'],
+        problem: `no bus has the id ${show(device.bus)}${suggestion(device.bus, busIds)}`,
+        allowed: `one of ${busIds.map((b) => show(b)).join(', ')}`,
+      });
+    const profile = catalogue.get(device.profile);
+    if (!profile) {
+      issues.push({
+        path: ['devices', i, 'profile'],
+        problem: `unknown profile ${show(device.profile)}${suggestion(device.profile, catalogue.ids())}`,
+        allowed: `one of ${catalogue
+          .ids()
+          .map((p) => show(p))
+          .join(', ')}`,
+      });
+      return;
+    }
+    if (bus && !(profile.links as readonly string[]).includes(bus.type))
+      issues.push({
+        path: ['devices', i, 'bus'],
+        problem: `${profile.id} cannot be reached over bus ${show(bus.id)}, which is ${bus.type}`,
+        allowed: `a bus of type ${profile.links.join(' or ')}`,
+      });
+    const names = profile.points.map((p) => p.name);
+    device.points?.forEach((point, j) => {
+      if (!names.includes(point))
+        issues.push({
+          path: ['devices', i, 'points', j],
+          problem: `${profile.id} has no point ${show(point)}${suggestion(point, names)}`,
+          allowed: `one of ${names.join(', ')}`,
+        });
+    });
+  });
+
+  const lengths = new Map<number, number>();
+  config.windows.lengths.forEach((text, i) => {
+    const ms = parseIsoDuration(text);
+    const path = ['windows', 'lengths', i];
+    if (ms === undefined || !tilesADay(ms)) {
+      issues.push({
+        path,
+        problem:
+          ms === undefined
+            ? `${show(text)} is not an ISO-8601 duration`
+            : `${show(text)} does not divide a day into whole windows`,
+        allowed: 'a duration from PT1S to P1D that divides a day, e.g. PT1M, PT5M, PT15M, PT1H',
+      });
+      return;
+    }
+    const first = lengths.get(ms);
+    if (first !== undefined)
+      issues.push({
+        path,
+        problem: `${show(text)} is the same length as item ${first} (${formatIsoDuration(ms)})`,
+        allowed: 'each window length once',
+      });
+    else lengths.set(ms, i);
+  });
+
+  issues.push(...checkUpstream(config));
+
+  config.models.forEach((model, i) => {
+    if (model.enabled && !existsSync(model.bundle))
+      issues.push({
+        path: ['models', i, 'bundle'],
+        problem: `no model bundle at ${model.bundle}`,
+        allowed: 'a folder holding model.json and card.json',
+      });
+  });
+  return issues;
+}
+
+function checkUpstream(config: SiteConfig): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const up = config.upstream;
+  const url = new URL(up.url);
+  if (url.username || url.password)
+    issues.push({
+      path: ['upstream', 'url'],
+      problem: 'holds credentials, which would end up in logs and backups',
+      allowed: 'a URL without user:password; use upstream.username and upstream.passwordFile',
+    });
+  const secure = url.protocol === 'mqtts:' || url.protocol === 'ssl:';
+  if (up.tls && !secure)
+    issues.push({
+      path: ['upstream', 'url'],
+      problem: `tls is configured but the URL uses ${url.protocol}//`,
+      allowed: 'an mqtts:// URL',
+    });
+  if (!secure && !LOOPBACK.test(url.hostname) && !up.allowPlaintext)
+    issues.push({
+      path: ['upstream', 'url'],
+      problem: `plain MQTT to ${url.hostname} would send data and credentials unencrypted`,
+      allowed: 'an mqtts:// URL, or upstream.allowPlaintext: true on a trusted network',
+    });
+  if (up.passwordFile && !up.username)
+    issues.push({
+      path: ['upstream', 'passwordFile'],
+      problem: 'a password without a username',
+      allowed: 'upstream.username as well',
+    });
+  const files: [string, string | undefined][] = [
+    ['passwordFile', up.passwordFile],
+    ['tls.ca', up.tls?.ca],
+    ['tls.cert', up.tls?.cert],
+    ['tls.key', up.tls?.key],
+  ];
+  for (const [field, path] of files) {
+    if (path && !existsSync(path))
+      issues.push({
+        path: ['upstream', ...field.split('.')],
+        problem: `file not found: ${path}`,
+        allowed: "an existing file (relative paths start at the config file's folder)",
+      });
+  }
+  if (up.tls && Boolean(up.tls.cert) !== Boolean(up.tls.key))
+    issues.push({
+      path: ['upstream', 'tls'],
+      problem: 'a client certificate needs its key, and a key its certificate',
+      allowed: 'both tls.cert and tls.key, or neither',
+    });
+  return issues;
+}

@@ -1,0 +1,254 @@
+import { literalUnion } from '../shared/literal-union.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The site config, version 1: everything one gateway needs to know about its site. Fields with a
+ * `default` may be left out of the file; the loader fills them in, so the resolved config type
+ * has no optional fields where a default exists.
+ */
+export const CONFIG_VERSION = 1;
+
+export const ID_RULE =
+  'lower-case letters, digits and "-", 1 to 32 characters, starting with a letter or digit';
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: ID_RULE });
+const BindAddress = Type.String({
+  minLength: 1,
+  default: '127.0.0.1',
+  description: 'an address to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+});
+const FilePath = Type.String({
+  minLength: 1,
+  description: "a file path (relative paths start at the config file's folder)",
+});
+const TimeoutMs = Type.Integer({
+  minimum: 50,
+  maximum: 60_000,
+  default: 1000,
+  description: 'milliseconds from 50 to 60000',
+});
+
+export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+
+const ModbusTcpBus = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('modbus-tcp'),
+    host: Type.String({ minLength: 1, description: 'a host name or IP address' }),
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 502,
+      description: 'a TCP port from 1 to 65535',
+    }),
+    timeoutMs: TimeoutMs,
+  },
+  { additionalProperties: false },
+);
+
+const serialFields = {
+  id: Id,
+  path: Type.String({
+    minLength: 1,
+    description: 'a serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...',
+  }),
+  baudRate: literalUnion(BAUD_RATES),
+  parity: literalUnion(['none', 'even', 'odd'] as const, { default: 'none' }),
+  stopBits: literalUnion([1, 2] as const, { default: 1 }),
+  timeoutMs: TimeoutMs,
+};
+
+const ModbusRtuBus = Type.Object(
+  { ...serialFields, type: Type.Literal('modbus-rtu') },
+  { additionalProperties: false },
+);
+
+const SerialBus = Type.Object(
+  { ...serialFields, type: Type.Literal('serial') },
+  { additionalProperties: false },
+);
+
+export const BusSchema = Type.Union([ModbusTcpBus, ModbusRtuBus, SerialBus]);
+export const BUS_TYPES = ['modbus-tcp', 'modbus-rtu', 'serial'] as const;
+
+export const DeviceSchema = Type.Object(
+  {
+    id: Id,
+    profile: Type.String({
+      minLength: 1,
+      description: 'the name of a profile in devices/, e.g. eastron-sdm120',
+    }),
+    bus: Type.String({ minLength: 1, description: 'the id of a bus in buses' }),
+    unitId: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 247, description: 'a Modbus unit id from 1 to 247' }),
+    ),
+    pollMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 3_600_000,
+        description: 'milliseconds from 100 to 3600000',
+      }),
+    ),
+    points: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        description: 'a list of point names from the profile',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ModelSchema = Type.Object(
+  {
+    name: Id,
+    bundle: FilePath,
+    enabled: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const UpstreamSchema = Type.Object(
+  {
+    url: Type.String({
+      pattern: '^(mqtt|mqtts|tcp|ssl)://[^\\s/]+(:\\d+)?/?$',
+      description: 'mqtt://host:port, or mqtts://host:port for TLS',
+    }),
+    protocol: literalUnion(['5', '3.1.1'] as const, {
+      default: '5',
+      description: '"5" (MQTT 5, the default) or "3.1.1"',
+    }),
+    clientId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'an MQTT client id (defaults to the gateway id)',
+      }),
+    ),
+    prefix: Type.String({
+      default: 'egw/v1',
+      pattern: '^[^#+\\s]+[^/#+\\s]$',
+      description: 'a topic prefix without wildcards or a trailing "/", e.g. egw/v1',
+    }),
+    keepaliveS: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 60,
+      description: 'seconds from 5 to 3600',
+    }),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    passwordFile: Type.Optional(FilePath),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(FilePath),
+          cert: Type.Optional(FilePath),
+          key: Type.Optional(FilePath),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    allowPlaintext: Type.Boolean({
+      default: false,
+      description: 'true to allow unencrypted mqtt:// to a host other than loopback',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    version: Type.Literal(CONFIG_VERSION, { description: String(CONFIG_VERSION) }),
+    gateway: Type.Object(
+      {
+        id: Id,
+        name: Type.Optional(Type.String({ minLength: 1 })),
+        dataDir: Type.String({
+          minLength: 1,
+          description:
+            "a folder for the store and state (relative paths start at the config file's folder)",
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    clock: Type.Object(
+      {
+        sync: literalUnion(['timesyncd', 'trust-os'] as const, {
+          default: 'timesyncd',
+          description:
+            '"timesyncd" (synced once systemd-timesyncd says so) or "trust-os" (the OS clock is always right)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    buses: Type.Array(BusSchema, { minItems: 1 }),
+    devices: Type.Array(DeviceSchema, { minItems: 1 }),
+    windows: Type.Object(
+      {
+        lengths: Type.Array(
+          Type.String({
+            description:
+              'an ISO-8601 duration that divides a day, from PT1S to P1D (PT1M, PT15M, PT1H)',
+          }),
+          { minItems: 1, default: ['PT1M'] },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    models: Type.Array(ModelSchema, { default: [] }),
+    upstream: UpstreamSchema,
+    store: Type.Object(
+      {
+        commitIntervalMs: Type.Integer({
+          minimum: 50,
+          maximum: 60_000,
+          default: 1000,
+          description: 'milliseconds from 50 to 60000: the most readings a power cut can lose',
+        }),
+        readingsMaxRows: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 1_000_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    nodeRed: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        port: Type.Integer({ minimum: 1, maximum: 65535, default: 1880 }),
+        bind: BindAddress,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    statusPage: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+        bind: BindAddress,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The config as the runtime sees it: defaults filled in, relative paths made absolute. */
+export type SiteConfig = Static<typeof ConfigSchema>;
+export type BusConfig = Static<typeof BusSchema>;
+export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
+export type DeviceConfig = Static<typeof DeviceSchema>;
+export type UpstreamConfig = Static<typeof UpstreamSchema>;
+
+/** The schema as editors and docs see it: a field with a default is not required in a file. */
+export function fileJsonSchema(schema: TSchema = ConfigSchema): unknown {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = walk(v);
+    const props = out.properties as Record<string, { default?: unknown }> | undefined;
+    if (props && Array.isArray(out.required)) {
+      out.required = (out.required as string[]).filter((k) => props[k]?.default === undefined);
+      if ((out.required as string[]).length === 0) delete out.required;
+    }
+    return out;
+  };
+  return walk(JSON.parse(JSON.stringify(schema)) as unknown);
+}

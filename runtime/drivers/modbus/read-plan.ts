@@ -1,0 +1,47 @@
+import { registerCount, type PointSpec, type RegisterKind } from '../../devices/profile-schema.js';
+
+/** One Modbus read request and the points it serves. */
+export interface PlannedRead {
+  register: RegisterKind;
+  address: number;
+  count: number;
+  points: PointSpec[];
+}
+
+export interface ReadPlanLimits {
+  /** Unmapped registers one read may span to serve two points with one request. */
+  maxGapRegisters: number;
+  /** Registers per request; the protocol allows 125. */
+  maxRegistersPerRead: number;
+}
+
+/**
+ * Groups points into as few reads as the limits allow: points of the same register kind,
+ * sorted by address, share a read while the span stays within the limits. On a 2400-baud bus
+ * every request saved is about 40 ms of wire time.
+ */
+export function planReads(points: readonly PointSpec[], limits: ReadPlanLimits): PlannedRead[] {
+  const reads: PlannedRead[] = [];
+  const byKind = new Map<RegisterKind, PointSpec[]>();
+  for (const p of points) byKind.set(p.register, [...(byKind.get(p.register) ?? []), p]);
+  for (const [register, group] of byKind) {
+    const sorted = [...group].sort((a, b) => a.address - b.address);
+    let current: PlannedRead | undefined;
+    for (const point of sorted) {
+      const end = point.address + registerCount(point.type);
+      if (current) {
+        const currentEnd = current.address + current.count;
+        const gap = point.address - currentEnd;
+        const span = Math.max(currentEnd, end) - current.address;
+        if (gap <= limits.maxGapRegisters && span <= limits.maxRegistersPerRead) {
+          current.count = span;
+          current.points.push(point);
+          continue;
+        }
+      }
+      current = { register, address: point.address, count: end - point.address, points: [point] };
+      reads.push(current);
+    }
+  }
+  return reads;
+}

@@ -1,0 +1,40 @@
+import type { SiteConfig } from '../config/schema.js';
+import type { SchemaIssue } from '../shared/schema-issues.js';
+
+/**
+ * Parts of a valid config that this build cannot run yet. The schema already describes them
+ * (so a site file written for a later build still validates); `run` refuses them by name
+ * rather than silently ignoring a bus or a model the site relies on.
+ */
+export function unsupportedByThisBuild(config: SiteConfig): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  config.buses.forEach((bus, i) => {
+    if (bus.type !== 'modbus-tcp')
+      issues.push({
+        path: ['buses', i, 'type'],
+        problem: `${bus.type} buses are not supported by this build yet`,
+        allowed: '"modbus-tcp"',
+      });
+  });
+  config.models.forEach((model, i) => {
+    if (model.enabled)
+      issues.push({
+        path: ['models', i, 'enabled'],
+        problem: 'on-device models are not supported by this build yet',
+        allowed: 'false',
+      });
+  });
+  if (config.nodeRed.enabled)
+    issues.push({
+      path: ['nodeRed', 'enabled'],
+      problem: 'the embedded Node-RED is not supported by this build yet',
+      allowed: 'false',
+    });
+  if (config.statusPage.enabled)
+    issues.push({
+      path: ['statusPage', 'enabled'],
+      problem: 'the status page is not supported by this build yet',
+      allowed: 'false',
+    });
+  return issues;
+}

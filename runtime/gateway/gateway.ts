@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import type { Clock } from '../clock/clock.js';
+import type { SiteConfig } from '../config/schema.js';
+import type { DeviceCatalogue } from '../devices/catalogue.js';
+import type { DeviceProfile } from '../devices/profile-schema.js';
+import type { DeviceHealth } from '../drivers/device-health.js';
+import { ModbusTcpBus } from '../drivers/modbus/modbus-tcp-bus.js';
+import { polledDevice } from '../drivers/modbus/polled-device.js';
+import { IngestPipeline, type IngestStats } from '../ingest/ingest-pipeline.js';
+import { ComponentStack, type StopReport } from '../lifecycle/component-stack.js';
+import { namespaced, type Log } from '../log/logger.js';
+import { parseIsoDuration } from '../shared/iso-duration.js';
+import { formatPath } from '../shared/schema-issues.js';
+import { Store } from '../store/store.js';
+import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
+import { WindowAggregator } from '../windows/window-aggregator.js';
+import { unsupportedByThisBuild } from './build-support.js';
+
+export interface GatewayOptions {
+  config: SiteConfig;
+  catalogue: DeviceCatalogue;
+  clock: Clock;
+  log: Log;
+  /** Passed to the sender; tests shorten it. */
+  ackTimeoutMs?: number;
+}
+
+export interface GatewayStatus {
+  gatewayId: string;
+  epoch: string;
+  storeFile: string;
+  devices: Record<string, DeviceHealth>;
+  ingest: IngestStats;
+  upstream: SenderStats;
+  outbox: { pending: number; oldestMs: number | null };
+}
+
+export const STORE_FILE = 'store.db';
+
+/**
+ * One gateway: the data path from the config, wired together. Start order follows the data
+ * (store, ingest, sender, then the buses that feed them); stop is the reverse, so the buses
+ * stop producing before ingest commits what is left and the store closes last.
+ */
+export class Gateway {
+  readonly store: Store;
+  readonly ingest: IngestPipeline;
+  readonly sender: OutboxSender;
+  readonly buses: ModbusTcpBus[];
+  private readonly stack: ComponentStack;
+
+  constructor(private readonly o: GatewayOptions) {
+    const { config, clock, log } = o;
+    const unsupported = unsupportedByThisBuild(config);
+    if (unsupported.length > 0)
+      throw new Error(unsupported.map((i) => `${formatPath(i.path)}: ${i.problem}`).join('\n'));
+
+    const profiles = new Map<string, DeviceProfile>();
+    for (const d of config.devices) {
+      const profile = o.catalogue.get(d.profile);
+      if (!profile) throw new Error(`device ${d.id}: unknown profile ${d.profile}`);
+      profiles.set(d.id, profile);
+    }
+    const unitOf = (device: string, point: string): string =>
+      profiles.get(device)?.points.find((p) => p.name === point)?.unit ?? '';
+
+    this.store = new Store({
+      file: join(config.gateway.dataDir, STORE_FILE),
+      clock,
+      log: namespaced(log, 'store'),
+    });
+    const lengths = config.windows.lengths.map((w) => parseIsoDuration(w) ?? 60_000);
+    // A poll that started before a window ended must still land in it: wait two commits.
+    const closeDelayMs = Math.max(2_000, 2 * config.store.commitIntervalMs);
+    this.ingest = new IngestPipeline({
+      store: this.store,
+      aggregator: new WindowAggregator(lengths, closeDelayMs),
+      clock,
+      log: namespaced(log, 'ingest'),
+      unitOf,
+      commitIntervalMs: config.store.commitIntervalMs,
+      readingsMaxRows: config.store.readingsMaxRows,
+    });
+    this.sender = new OutboxSender({
+      store: this.store,
+      clock,
+      log: namespaced(log, 'sync'),
+      upstream: config.upstream,
+      gatewayId: config.gateway.id,
+      ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
+    });
+    this.ingest.onOutbox(() => this.sender.wake());
+    this.buses = config.buses.flatMap((bus) => {
+      if (bus.type !== 'modbus-tcp') return [];
+      const devices = config.devices
+        .filter((d) => d.bus === bus.id)
+        .map((d) => polledDevice(d.id, profiles.get(d.id) as DeviceProfile, d));
+      return [
+        new ModbusTcpBus({
+          bus,
+          devices,
+          clock,
+          log: namespaced(log, `bus:${bus.id}`),
+          sink: (r) => this.ingest.push(r),
+        }),
+      ];
+    });
+    this.stack = new ComponentStack(namespaced(log, 'gateway'));
+  }
+
+  async start(): Promise<void> {
+    await this.stack.start([this.store, this.ingest, this.sender, ...this.buses]);
+    this.o.log.info(
+      {
+        gateway: this.o.config.gateway.id,
+        store: this.store.file,
+        epoch: this.store.epoch,
+        devices: this.o.config.devices.length,
+        upstream: this.o.config.upstream.url,
+      },
+      'gateway started',
+    );
+  }
+
+  async stop(): Promise<StopReport[]> {
+    const reports = await this.stack.stop();
+    this.o.log.info({ reports }, 'gateway stopped');
+    return reports;
+  }
+
+  status(): GatewayStatus {
+    return {
+      gatewayId: this.o.config.gateway.id,
+      epoch: this.store.epoch,
+      storeFile: this.store.file,
+      devices: Object.assign({}, ...this.buses.map((b) => b.deviceHealth())) as Record<
+        string,
+        DeviceHealth
+      >,
+      ingest: this.ingest.stats(),
+      upstream: this.sender.stats(),
+      outbox: this.store.outbox.stats(),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DemoSite {
+  dataDir: string;
+  simulatorPort: number;
+  upstreamUrl: string;
+  protocol: '5' | '3.1.1';
+  window: string;
+  pollMs: number;
+}
+
+/** Writes the demo's site config: the same kind of file a field engineer writes for a real
+ * lamp pole, with the simulator standing in for the meter. */
+export function writeDemoSite(site: DemoSite): string {
+  const file = join(site.dataDir, 'site.yaml');
+  writeFileSync(
+    file,
+    `# Written by the demo (npm start). Check it with: npx edge-gw check --config ${file}
+version: 1
+gateway:
+  id: lp-demo
+  name: Demo lamp pole
+  dataDir: .
+clock:
+  # A laptop has no timesyncd flag to read; trust its clock.
+  sync: trust-os
+buses:
+  - id: tcp0
+    type: modbus-tcp
+    host: 127.0.0.1
+    port: ${site.simulatorPort}
+devices:
+  - id: lamp1
+    profile: eastron-sdm120
+    bus: tcp0
+    pollMs: ${site.pollMs}
+windows:
+  lengths: [${site.window}]
+upstream:
+  url: ${site.upstreamUrl}
+  protocol: "${site.protocol}"
+`,
+  );
+  return file;
+}

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { silentLog } from '../../../runtime/log/logger.js';
+import { Store } from '../../../runtime/store/store.js';
+import { manualClock } from '../../harness/gateway-fixtures.js';
+import { tempDir } from '../../harness/temp-dir.js';
+
+async function open(file: string): Promise<Store> {
+  const store = new Store({ file, clock: manualClock(), log: silentLog() });
+  await store.start();
+  return store;
+}
+
+describe('Store', () => {
+  it('opens a WAL database with a store epoch that survives reopening', async () => {
+    const file = join(tempDir(), 'nested', 'store.db');
+    const a = await open(file);
+    const epoch = a.epoch;
+    expect(epoch).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    await a.stop();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    const b = await open(file);
+    expect(b.epoch).toBe(epoch);
+    await b.stop();
+    const c = await open(join(tempDir(), 'store.db'));
+    expect(c.epoch).not.toBe(epoch);
+    await c.stop();
+  });
+
+  it('never reuses an outbox sequence number, even after every row is deleted', async () => {
+    const file = join(tempDir(), 'store.db');
+    const a = await open(file);
+    const seqs = a.transaction(() => [1, 2, 3].map((i) => a.outbox.enqueue('summary', 1, i, '[]')));
+    expect(seqs).toEqual([1, 2, 3]);
+    for (const s of seqs) a.outbox.delete(s);
+    expect(a.outbox.stats().pending).toBe(0);
+    await a.stop();
+    const b = await open(file);
+    expect(b.outbox.headSeq()).toBe(3);
+    expect(b.transaction(() => b.outbox.enqueue('summary', 1, 4, '[]'))).toBe(4);
+    await b.stop();
+  });
+
+  it('writes all of a transaction or none of it', async () => {
+    const store = await open(join(tempDir(), 'store.db'));
+    expect(() =>
+      store.transaction(() => {
+        store.outbox.enqueue('summary', 1, 1, '[]');
+        store.meta.set('k', 'v');
+        throw new Error('power cut');
+      }),
+    ).toThrow('power cut');
+    expect(store.outbox.stats().pending).toBe(0);
+    expect(store.meta.get('k')).toBeUndefined();
+    await store.stop();
+  });
+
+  it('refuses a store written by a newer schema rather than guessing', async () => {
+    const file = join(tempDir(), 'store.db');
+    const a = await open(file);
+    await a.stop();
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    await expect(open(file)).rejects.toThrow(/newer edge-gw \(schema 99/);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The JSON report feeds the one-line summary that CI reads (.ci/run); the default reporter is for
+// people. Integration suites start real Mosquitto and Modbus servers, so files run in forks.
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
+  },
+});
