@@ -38,6 +38,9 @@ const illegalAddress = (): ModbusFault =>
 export class Sdm120Simulator {
   private server?: InstanceType<typeof modbusSerial.ServerTCP>;
   readonly circuit: LampCircuitModel;
+  /** The state behind each answered request, oldest first (the last 100), for tests to
+   * compare decoded readings with. */
+  readonly answered: LampCircuitState[] = [];
   private readonly unitId: number;
 
   constructor(private readonly o: Sdm120SimulatorOptions) {
@@ -55,6 +58,8 @@ export class Sdm120Simulator {
     if (!ANSWERED_BLOCKS.some(([from, to]) => address >= from && end <= to))
       return illegalAddress();
     const state = this.circuit.at(this.o.clock.wallMs());
+    this.answered.push(state);
+    if (this.answered.length > 100) this.answered.shift();
     const map = new Map<number, number>();
     const values: Record<string, number> = {
       ...(state as unknown as Record<keyof LampCircuitState, number>),

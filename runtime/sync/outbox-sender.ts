@@ -91,7 +91,27 @@ export class OutboxSender implements Component {
     this.flushDeletes();
     if (!conn) return;
     if (conn.ready) await this.publishOffline(conn.client);
-    await new Promise<void>((resolve) => conn.client.end(true, {}, () => resolve()));
+    await this.endGracefully(conn.client);
+  }
+
+  /**
+   * Ends with a DISCONNECT, so the broker does not publish the Will over the "stopped" status.
+   * mqtt.js holds a graceful end until its in-flight messages are acknowledged, with no limit;
+   * give them a moment, then force (the Will is then the truth: the broker stopped acking).
+   */
+  private async endGracefully(client: MqttClient): Promise<void> {
+    const pending = (): boolean => Object.keys(client.outgoing).length > 0;
+    if (pending()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => client.once('outgoingEmpty', () => resolve())),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, STOP_FLUSH_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    await new Promise<void>((resolve) => client.end(pending(), {}, () => resolve()));
   }
 
   /** Tells the sender the outbox has new rows. */

@@ -150,11 +150,9 @@ await printer.stop();
 await broker?.stop();
 await simulator.stop();
 const slow = reports.filter((r) => r.outcome !== 'stopped');
-say(
-  slow.length === 0
-    ? `stopped cleanly; ${printer.received} summary messages arrived upstream`
-    : `stopped, but ${slow.map((r) => `${r.name} ${r.outcome}`).join(', ')}`,
-);
+const arrived = `${printer.received} summary message${printer.received === 1 ? '' : 's'} arrived upstream`;
+const problems = slow.map((r) => `${r.name} ${r.outcome}`).join(', ');
+say(slow.length === 0 ? `stopped cleanly; ${arrived}` : `stopped, but ${problems}; ${arrived}`);
 setTimeout(() => {
   process.stderr.write(
     `demo: handles still open after stop: ${process.getActiveResourcesInfo().join(', ')}\n`,
