@@ -35,7 +35,6 @@ function pendingInStore(dataDir: string): number {
   }
 }
 
-
 describe('npm start', () => {
   it('shows a one-minute summary arriving upstream within about 70 s, and stops cleanly on Ctrl-C', async () => {
     const t0 = Date.now();
