@@ -1,12 +1,11 @@
 import { build as prettyStream } from 'pino-pretty';
 import type { Level } from 'pino';
 import { SystemClock } from '../clock/system-clock.js';
-import { loadConfig } from '../config/load-config.js';
 import { DeviceCatalogue } from '../devices/catalogue.js';
 import { Gateway } from '../gateway/gateway.js';
 import { createRootLog } from '../log/logger.js';
-import { DocumentError } from '../shared/document.js';
 import { EXIT } from './exit-codes.js';
+import { loadRunnableSite } from './load-site.js';
 
 export interface RunOptions {
   config: string;
@@ -22,16 +21,12 @@ const EXIT_GRACE_MS = 2_000;
 /** `edge-gw run --config FILE`: runs the gateway until SIGINT or SIGTERM. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const catalogue = DeviceCatalogue.load();
-  let config;
-  try {
-    config = loadConfig(options.config, { catalogue });
-  } catch (e) {
-    if (e instanceof DocumentError) {
-      process.stderr.write(`${e.message}\n`);
-      return EXIT.failed;
-    }
-    throw e;
+  const site = loadRunnableSite(options.config, catalogue);
+  if (!site.ok) {
+    process.stderr.write(`${site.message}\n`);
+    return EXIT.failed;
   }
+  const { config } = site;
   const log = createRootLog({
     level: options.logLevel,
     ...(options.pretty

@@ -48,10 +48,3 @@ export function stampNow(clock: Clock): TimeStamp {
     clockState: clock.syncState(),
   };
 }
-
-/** A promise that resolves after `ms` of the clock's time; used for backoff in async code. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    clock.setTimer(ms, resolve);
-  });
-}

@@ -55,6 +55,8 @@ export class IngestPipeline implements Component {
     pruned: 0,
   };
   private readonly maxBuffered: number;
+  /** Drops already reported in the log. */
+  private dropsLogged = 0;
 
   constructor(private readonly o: IngestOptions) {
     this.maxBuffered = o.maxBuffered ?? 100_000;
@@ -77,7 +79,13 @@ export class IngestPipeline implements Component {
   push(reading: Reading): void {
     if (this.buffer.length >= this.maxBuffered) {
       this.buffer.shift();
-      this.counters.droppedBufferFull++;
+      // Logged once per episode (the counter carries the total); per-reading logging would
+      // flood the journal exactly when the disk is in trouble.
+      if (this.counters.droppedBufferFull++ === this.dropsLogged)
+        this.o.log.error(
+          { maxBuffered: this.maxBuffered },
+          'store not accepting writes; dropping the oldest buffered readings',
+        );
     }
     this.buffer.push(reading);
   }
@@ -129,6 +137,13 @@ export class IngestPipeline implements Component {
       return;
     }
     this.counters.committed += batch.length;
+    if (this.counters.droppedBufferFull > this.dropsLogged) {
+      this.o.log.warn(
+        { dropped: this.counters.droppedBufferFull - this.dropsLogged },
+        'store writable again after dropping readings',
+      );
+      this.dropsLogged = this.counters.droppedBufferFull;
+    }
     this.counters.windowsClosed += closed.length;
     if (closed.length > 0) {
       this.counters.outboxRowsAdded += closed.length;

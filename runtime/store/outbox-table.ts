@@ -27,7 +27,6 @@ export class OutboxTable {
   private readonly insertStmt: Statement<[string, number, number, string]>;
   private readonly afterStmt: Statement<[number, number], Row>;
   private readonly deleteStmt: Statement<[number]>;
-  private readonly attemptStmt: Statement<[number]>;
   private readonly statsStmt: Statement<[], { n: number; oldest: number | null }>;
   private readonly headStmt: Statement<[], { seq: number | null }>;
 
@@ -37,7 +36,6 @@ export class OutboxTable {
     );
     this.afterStmt = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.deleteStmt = db.prepare('DELETE FROM outbox WHERE seq = ?');
-    this.attemptStmt = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?');
     this.statsStmt = db.prepare('SELECT count(*) AS n, min(created_ms) AS oldest FROM outbox');
     // The sequence counter, not max(seq): with AUTOINCREMENT it survives deleting every row.
     this.headStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'");
@@ -62,10 +60,6 @@ export class OutboxTable {
 
   delete(seq: number): boolean {
     return this.deleteStmt.run(seq).changes > 0;
-  }
-
-  countAttempt(seq: number): void {
-    this.attemptStmt.run(seq);
   }
 
   stats(): { pending: number; oldestMs: number | null } {

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sdm120Simulator } from '../../devices/eastron-sdm120/simulator.js';
-import { SystemClock } from '../../runtime/clock/system-clock.js';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
-import { freePort } from '../../scripts/lib/free-port.js';
-import { Mosquitto } from '../harness/mosquitto.js';
+import { startMeterAndBroker, type MeterAndBroker } from '../harness/meter-and-broker.js';
 import { LongRunning, run, tsxArgs } from '../harness/processes.js';
 import { testSite } from '../harness/site-config.js';
 import { SummaryCollector } from '../harness/summary-collector.js';
@@ -78,28 +75,20 @@ describe('edge-gw help and usage', () => {
 
 describe('edge-gw run', () => {
   const catalogue = DeviceCatalogue.load();
-  let broker: Mosquitto;
-  let sim: Sdm120Simulator;
+  let site: MeterAndBroker;
   beforeAll(async () => {
-    broker = await Mosquitto.start();
-    sim = new Sdm120Simulator({
-      profile: catalogue.get('eastron-sdm120')!,
-      clock: new SystemClock({ evidence: 'trust-os' }),
-      port: await freePort(),
-    });
-    await sim.start();
+    site = await startMeterAndBroker(catalogue);
   });
   afterAll(async () => {
-    await sim.stop();
-    await broker.stop();
+    await site.stop();
   });
 
   it('runs the gateway on the real clock until SIGTERM, then stops cleanly with exit 0', async () => {
-    const collector = await SummaryCollector.start(broker.url);
+    const collector = await SummaryCollector.start(site.broker.url);
     const { file } = testSite({
       dir: tempDir(),
-      simulatorPort: sim.port,
-      upstreamUrl: broker.url,
+      simulatorPort: site.meter.port,
+      upstreamUrl: site.broker.url,
       window: 'PT1S',
       pollMs: 250,
     });

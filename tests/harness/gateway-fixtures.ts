@@ -35,7 +35,7 @@ export function reading(
 export function storeAndIngest(
   dir: string,
   clock: ManualClock,
-  options: { windowsMs?: number[]; readingsMaxRows?: number } = {},
+  options: { windowsMs?: number[]; readingsMaxRows?: number; maxBuffered?: number } = {},
 ) {
   const store = new Store({ file: join(dir, 'store.db'), clock, log: silentLog() });
   const ingest = new IngestPipeline({
@@ -46,6 +46,7 @@ export function storeAndIngest(
     unitOf: (_d, p) => (p === 'voltage' ? 'VLT' : 'WTT'),
     commitIntervalMs: 1000,
     readingsMaxRows: options.readingsMaxRows ?? 1_000_000,
+    ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
   });
   return { store, ingest };
 }

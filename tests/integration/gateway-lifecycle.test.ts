@@ -1,31 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sdm120Simulator } from '../../devices/eastron-sdm120/simulator.js';
 import { SystemClock } from '../../runtime/clock/system-clock.js';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
 import { Gateway } from '../../runtime/gateway/gateway.js';
 import { silentLog } from '../../runtime/log/logger.js';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { manualClock } from '../harness/gateway-fixtures.js';
-import { Mosquitto } from '../harness/mosquitto.js';
+import { startMeterAndBroker, type MeterAndBroker } from '../harness/meter-and-broker.js';
 import { testSite } from '../harness/site-config.js';
 import { tempDir } from '../harness/temp-dir.js';
 import { ioTurn, waitFor } from '../harness/wait-for.js';
 
 const catalogue = DeviceCatalogue.load();
-let broker: Mosquitto;
-let sim: Sdm120Simulator;
+let site: MeterAndBroker;
 beforeAll(async () => {
-  broker = await Mosquitto.start();
-  sim = new Sdm120Simulator({
-    profile: catalogue.get('eastron-sdm120')!,
-    clock: new SystemClock({ evidence: 'trust-os' }),
-    port: await freePort(),
-  });
-  await sim.start();
+  site = await startMeterAndBroker(catalogue);
 });
 afterAll(async () => {
-  await sim.stop();
-  await broker.stop();
+  await site.stop();
 });
 
 /** Open handles by type (sockets, servers, timers, ...), as Node reports them. */
@@ -48,8 +39,8 @@ describe('the gateway lifecycle', () => {
     const before = await settledHandles();
     const { config } = testSite({
       dir: tempDir(),
-      simulatorPort: sim.port,
-      upstreamUrl: broker.url,
+      simulatorPort: site.meter.port,
+      upstreamUrl: site.broker.url,
       window: 'PT1S',
       pollMs: 200,
     });
@@ -98,7 +89,7 @@ describe('the gateway lifecycle', () => {
   });
 
   it('refuses, by name, config parts this build cannot run', () => {
-    const { config } = testSite({ dir: tempDir(), simulatorPort: 1, upstreamUrl: broker.url });
+    const { config } = testSite({ dir: tempDir(), simulatorPort: 1, upstreamUrl: site.broker.url });
     config.nodeRed.enabled = true;
     expect(
       () => new Gateway({ config, catalogue, clock: manualClock(), log: silentLog() }),

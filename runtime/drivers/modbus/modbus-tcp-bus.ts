@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../clock/clock.js';
+import { stampNow, type Clock, type TimerHandle } from '../../clock/clock.js';
 import type { ModbusTcpBusConfig } from '../../config/schema.js';
 import type { Component } from '../../lifecycle/component.js';
 import type { Log } from '../../log/logger.js';
@@ -165,12 +165,7 @@ export class ModbusTcpBus implements Component {
         continue;
       }
       if (h) h.responses++;
-      const stamp = {
-        wallMs: clock.wallMs(),
-        monoNs: clock.monoNs(),
-        bootId: clock.bootId,
-        clockState: clock.syncState(),
-      };
+      const stamp = stampNow(clock);
       for (const point of read.points) {
         const offset = (point.address - read.address) * 2;
         const value = decodeRegisters(bytes.subarray(offset), point.type, point.order, point.scale);

@@ -124,6 +124,25 @@ describe('IngestPipeline', () => {
     await store.stop();
   });
 
+  it('drops the oldest buffered readings when the store stays unwritable, and counts them', async () => {
+    const clock = manualClock();
+    const { store, ingest } = storeAndIngest(tempDir(), clock, { maxBuffered: 3 });
+    await store.start();
+    await ingest.start();
+    const spy = vi.spyOn(store, 'transaction').mockImplementation(() => {
+      throw new Error('SQLITE_IOERR: disk I/O error');
+    });
+    for (const v of [1, 2, 3, 4, 5]) ingest.push(reading(clock, 'voltage', v));
+    await clock.advance(1000);
+    expect(ingest.stats()).toMatchObject({ buffered: 3, droppedBufferFull: 2, commitFailures: 1 });
+    spy.mockRestore();
+    await clock.advance(1000);
+    expect(ingest.stats()).toMatchObject({ buffered: 0, committed: 3 });
+    expect([...store.readings.since(0, 0)].map((r) => r.value)).toEqual([3, 4, 5]);
+    await ingest.stop();
+    await store.stop();
+  });
+
   it('bounds the readings ring, trimming only readings already folded into closed windows', async () => {
     const clock = manualClock();
     const { store, ingest } = storeAndIngest(tempDir(), clock, { readingsMaxRows: 100 });
