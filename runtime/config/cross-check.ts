@@ -3,7 +3,8 @@ import type { DeviceCatalogue } from '../devices/catalogue.js';
 import { closestMatch } from '../shared/closest-match.js';
 import { formatIsoDuration, parseIsoDuration, tilesADay } from '../shared/iso-duration.js';
 import { show, type SchemaIssue } from '../shared/schema-issues.js';
-import type { SiteConfig } from './schema.js';
+import type { DeviceProfile } from '../devices/profile-schema.js';
+import type { DeviceConfig, SiteConfig } from './schema.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
 
@@ -89,6 +90,7 @@ export function crossCheck(config: SiteConfig, catalogue: DeviceCatalogue): Sche
         problem: `${profile.id} cannot be reached over bus ${show(bus.id)}, which is ${bus.type}`,
         allowed: `a bus of type ${profile.links.join(' or ')}`,
       });
+    issues.push(...deviceFieldIssues(device, i, profile));
     const names = profile.points.map((p) => p.name);
     device.points?.forEach((point, j) => {
       if (!names.includes(point))
@@ -99,6 +101,8 @@ export function crossCheck(config: SiteConfig, catalogue: DeviceCatalogue): Sche
         });
     });
   });
+
+  issues.push(...busSharingIssues(config));
 
   const lengths = new Map<number, number>();
   config.windows.lengths.forEach((text, i) => {
@@ -187,5 +191,88 @@ function checkUpstream(config: SiteConfig): SchemaIssue[] {
       problem: 'a client certificate needs its key, and a key its certificate',
       allowed: 'both tls.cert and tls.key, or neither',
     });
+  return issues;
+}
+
+/** Fields that only some kinds of device take, and what a kind cannot do without. */
+function deviceFieldIssues(device: DeviceConfig, i: number, profile: DeviceProfile): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const at = (field: string): (string | number)[] => ['devices', i, field];
+  if (profile.kind === 'gpio') {
+    if (device.pin === undefined)
+      issues.push({
+        path: ['devices', i],
+        problem: `a ${profile.role} device needs its pin`,
+        allowed: 'pin: the GPIO line number',
+      });
+    if (
+      profile.role === 'pulse-in' &&
+      device.litresPerPulse === undefined &&
+      profile.defaults.litresPerPulse === undefined
+    )
+      issues.push({
+        path: ['devices', i],
+        problem: 'a pulse meter needs its litres per pulse',
+        allowed: 'litresPerPulse: a number above 0',
+      });
+    if (device.unitId !== undefined)
+      issues.push({
+        path: at('unitId'),
+        problem: 'a GPIO line has no unit id',
+        allowed: 'no unitId',
+      });
+  } else {
+    for (const field of ['pin', 'activeLow', 'litresPerPulse'] as const)
+      if (device[field] !== undefined)
+        issues.push({
+          path: at(field),
+          problem: `${field} applies to GPIO devices; ${profile.id} is ${profile.kind === 'modbus' ? 'a Modbus' : 'a serial'} device`,
+          allowed: `no ${field}`,
+        });
+    if (profile.kind === 'framed' && device.unitId !== undefined)
+      issues.push({
+        path: at('unitId'),
+        problem: `${profile.id} is not addressed by unit id`,
+        allowed: 'no unitId',
+      });
+  }
+  if (device.litresPerPulse !== undefined && profile.kind === 'gpio' && profile.role !== 'pulse-in')
+    issues.push({
+      path: at('litresPerPulse'),
+      problem: `litresPerPulse applies to pulse meters; ${profile.id} is a ${profile.role}`,
+      allowed: 'no litresPerPulse',
+    });
+  return issues;
+}
+
+/** What devices on the same bus must not share: a UART carries one device, an RS-485 line
+ * one device per unit id, a GPIO chip one device per pin. */
+function busSharingIssues(config: SiteConfig): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  for (const bus of config.buses) {
+    const devices = config.devices.map((d, i) => ({ d, i })).filter(({ d }) => d.bus === bus.id);
+    if (bus.type === 'serial' && devices.length > 1)
+      for (const { i } of devices.slice(1))
+        issues.push({
+          path: ['devices', i, 'bus'],
+          problem: `serial bus ${show(bus.id)} already carries ${show(devices[0]?.d.id)}; a UART connects one device`,
+          allowed: 'a bus of its own',
+        });
+    const key = bus.type === 'gpio' ? 'pin' : bus.type === 'serial' ? undefined : 'unitId';
+    if (!key) continue;
+    const seen = new Map<number, string>();
+    for (const { d, i } of devices) {
+      const value = key === 'pin' ? d.pin : d.unitId;
+      if (value === undefined) continue;
+      const other = seen.get(value);
+      if (other !== undefined)
+        issues.push({
+          path: ['devices', i, key],
+          problem: `${key} ${value} on bus ${show(bus.id)} is already ${show(other)}'s`,
+          allowed: `a ${key} used once per bus`,
+        });
+      else seen.set(value, d.id);
+    }
+  }
   return issues;
 }

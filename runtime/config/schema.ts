@@ -27,12 +27,22 @@ const TimeoutMs = Type.Integer({
   description: 'milliseconds from 50 to 60000',
 });
 
-export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+export const BAUD_RATES = [
+  1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800,
+] as const;
+
+const Retries = Type.Integer({
+  minimum: 0,
+  maximum: 5,
+  default: 1,
+  description: 'extra attempts, 0 to 5, for a read that timed out or came back corrupted',
+});
 
 const ModbusTcpBus = Type.Object(
   {
     id: Id,
     type: Type.Literal('modbus-tcp'),
+    retries: Retries,
     host: Type.String({ minLength: 1, description: 'a host name or IP address' }),
     port: Type.Integer({
       minimum: 1,
@@ -58,7 +68,7 @@ const serialFields = {
 };
 
 const ModbusRtuBus = Type.Object(
-  { ...serialFields, type: Type.Literal('modbus-rtu') },
+  { ...serialFields, type: Type.Literal('modbus-rtu'), retries: Retries },
   { additionalProperties: false },
 );
 
@@ -67,8 +77,20 @@ const SerialBus = Type.Object(
   { additionalProperties: false },
 );
 
-export const BusSchema = Type.Union([ModbusTcpBus, ModbusRtuBus, SerialBus]);
-export const BUS_TYPES = ['modbus-tcp', 'modbus-rtu', 'serial'] as const;
+const GpioBus = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('gpio'),
+    simulate: Type.Boolean({
+      default: false,
+      description: 'true to use simulated lines (a machine without /sys/class/gpio, a bench test)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const BusSchema = Type.Union([ModbusTcpBus, ModbusRtuBus, SerialBus, GpioBus]);
+export const BUS_TYPES = ['modbus-tcp', 'modbus-rtu', 'serial', 'gpio'] as const;
 
 export const DeviceSchema = Type.Object(
   {
@@ -92,6 +114,20 @@ export const DeviceSchema = Type.Object(
       Type.Array(Type.String({ minLength: 1 }), {
         minItems: 1,
         description: 'a list of point names from the profile',
+      }),
+    ),
+    pin: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1023,
+        description: 'the GPIO line number (BCM numbering on a Raspberry Pi), for gpio devices',
+      }),
+    ),
+    activeLow: Type.Optional(Type.Boolean({ description: 'true when the line is active at 0 V' })),
+    litresPerPulse: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'litres per pulse of a pulse meter, above 0',
       }),
     ),
   },
@@ -233,6 +269,9 @@ export const ConfigSchema = Type.Object(
 export type SiteConfig = Static<typeof ConfigSchema>;
 export type BusConfig = Static<typeof BusSchema>;
 export type ModbusTcpBusConfig = Static<typeof ModbusTcpBus>;
+export type ModbusRtuBusConfig = Static<typeof ModbusRtuBus>;
+export type SerialBusConfig = Static<typeof SerialBus>;
+export type GpioBusConfig = Static<typeof GpioBus>;
 export type DeviceConfig = Static<typeof DeviceSchema>;
 export type UpstreamConfig = Static<typeof UpstreamSchema>;
 

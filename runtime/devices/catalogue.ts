@@ -1,10 +1,19 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocumentError, readDocument, type LocatedIssue } from '../shared/document.js';
-import { packageRoot } from '../shared/package-root.js';
 import { fillDefaults } from '../shared/fill-defaults.js';
-import { schemaIssues } from '../shared/schema-issues.js';
-import { ProfileSchema, registerCount, type DeviceProfile } from './profile-schema.js';
+import { packageRoot } from '../shared/package-root.js';
+import { schemaIssues, show, type SchemaIssue } from '../shared/schema-issues.js';
+import { CODECS } from './codecs.js';
+import { GPIO_FIELDS } from './gpio-fields.js';
+import {
+  ProfileSchema,
+  registerCount,
+  type DeviceProfile,
+  type FramedProfile,
+  type GpioProfile,
+  type ModbusProfile,
+} from './profile-schema.js';
 
 export const PROFILE_KIND = 'device profile';
 
@@ -34,8 +43,22 @@ export class DeviceCatalogue {
     return this.profiles.get(id);
   }
 
+  /** The profile, which must exist and be of `kind` (a config that passed its checks). */
+  require<K extends DeviceProfile['kind']>(
+    id: string,
+    kind: K,
+  ): Extract<DeviceProfile, { kind: K }> {
+    const profile = this.profiles.get(id);
+    if (!profile || profile.kind !== kind) throw new Error(`no ${kind} profile named ${id}`);
+    return profile as Extract<DeviceProfile, { kind: K }>;
+  }
+
   ids(): string[] {
     return [...this.profiles.keys()].sort();
+  }
+
+  all(): DeviceProfile[] {
+    return this.ids().map((id) => this.profiles.get(id) as DeviceProfile);
   }
 }
 
@@ -52,25 +75,22 @@ export function loadProfile(file: string, folderName?: string): DeviceProfile {
     if (folderName !== undefined && profile.id !== folderName)
       issues.push({
         path: ['id'],
-        problem: `${JSON.stringify(profile.id)} differs from its folder name`,
-        allowed: JSON.stringify(folderName),
+        problem: `${show(profile.id)} differs from its folder name`,
+        allowed: show(folderName),
       });
     const names = new Set<string>();
     profile.points.forEach((point, i) => {
       if (names.has(point.name))
         issues.push({
           path: ['points', i, 'name'],
-          problem: `duplicate point name ${JSON.stringify(point.name)}`,
+          problem: `duplicate point name ${show(point.name)}`,
           allowed: 'a name used once per profile',
         });
       names.add(point.name);
-      if (point.address + registerCount(point.type) > 65536)
-        issues.push({
-          path: ['points', i, 'address'],
-          problem: `a ${point.type} at ${point.address} runs past the last register`,
-          allowed: 'an address that leaves room for the whole value',
-        });
     });
+    if (profile.kind === 'modbus') issues.push(...modbusIssues(profile));
+    else if (profile.kind === 'framed') issues.push(...framedIssues(profile));
+    else issues.push(...gpioIssues(profile));
   }
   if (issues.length > 0)
     throw new DocumentError(
@@ -79,4 +99,67 @@ export function loadProfile(file: string, folderName?: string): DeviceProfile {
       issues.map((i) => ({ ...i, ...doc.locate(i.path, i.atKey) })),
     );
   return data as DeviceProfile;
+}
+
+function modbusIssues(profile: ModbusProfile): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  profile.points.forEach((point, i) => {
+    if (point.address + registerCount(point.type) > 65536)
+      issues.push({
+        path: ['points', i, 'address'],
+        problem: `a ${point.type} at ${point.address} runs past the last register`,
+        allowed: 'an address that leaves room for the whole value',
+      });
+    if (point.bits) {
+      if (registerCount(point.type) !== 1)
+        issues.push({
+          path: ['points', i, 'bits'],
+          problem: `bit ranges apply to 16-bit registers, not ${point.type}`,
+          allowed: 'type uint16 or int16',
+        });
+      if (point.bits.from > point.bits.to)
+        issues.push({
+          path: ['points', i, 'bits'],
+          problem: `from ${point.bits.from} is above to ${point.bits.to}`,
+          allowed: 'from ≤ to',
+        });
+    }
+  });
+  return issues;
+}
+
+function framedIssues(profile: FramedProfile): SchemaIssue[] {
+  const codec = CODECS.get(profile.codec);
+  if (!codec)
+    return [
+      {
+        path: ['codec'],
+        problem: `no codec named ${show(profile.codec)}`,
+        allowed: `one of ${[...CODECS.keys()].map((c) => show(c)).join(', ')}`,
+      },
+    ];
+  const issues: SchemaIssue[] = [];
+  profile.points.forEach((point, i) => {
+    if (!codec.fields.includes(point.field))
+      issues.push({
+        path: ['points', i, 'field'],
+        problem: `${codec.id} decodes no field ${show(point.field)}`,
+        allowed: `one of ${codec.fields.join(', ')}`,
+      });
+  });
+  return issues;
+}
+
+function gpioIssues(profile: GpioProfile): SchemaIssue[] {
+  const fields = GPIO_FIELDS[profile.role];
+  const issues: SchemaIssue[] = [];
+  profile.points.forEach((point, i) => {
+    if (!fields.includes(point.field))
+      issues.push({
+        path: ['points', i, 'field'],
+        problem: `a ${profile.role} line has no field ${show(point.field)}`,
+        allowed: `one of ${fields.join(', ')}`,
+      });
+  });
+  return issues;
 }

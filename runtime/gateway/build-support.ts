@@ -8,14 +8,6 @@ import type { SchemaIssue } from '../shared/schema-issues.js';
  */
 export function unsupportedByThisBuild(config: SiteConfig): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
-  config.buses.forEach((bus, i) => {
-    if (bus.type !== 'modbus-tcp')
-      issues.push({
-        path: ['buses', i, 'type'],
-        problem: `${bus.type} buses are not supported by this build yet`,
-        allowed: '"modbus-tcp"',
-      });
-  });
   config.models.forEach((model, i) => {
     if (model.enabled)
       issues.push({

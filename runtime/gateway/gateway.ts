@@ -4,8 +4,11 @@ import type { SiteConfig } from '../config/schema.js';
 import type { DeviceCatalogue } from '../devices/catalogue.js';
 import type { DeviceProfile } from '../devices/profile-schema.js';
 import type { DeviceHealth } from '../drivers/device-health.js';
-import { ModbusTcpBus } from '../drivers/modbus/modbus-tcp-bus.js';
-import { polledDevice } from '../drivers/modbus/polled-device.js';
+import type { GpioBackend } from '../drivers/gpio/gpio-line.js';
+import { onoffGpio } from '../drivers/gpio/onoff-gpio.js';
+import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
+import type { ImageFrame } from '../drivers/serial/frame-codec.js';
+import type { SouthboundDriver } from '../drivers/southbound-driver.js';
 import { IngestPipeline, type IngestStats } from '../ingest/ingest-pipeline.js';
 import { ComponentStack, type StopReport } from '../lifecycle/component-stack.js';
 import { namespaced, type Log } from '../log/logger.js';
@@ -14,6 +17,7 @@ import { formatPath } from '../shared/schema-issues.js';
 import { Store } from '../store/store.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
+import { buildDrivers } from './build-drivers.js';
 import { unsupportedByThisBuild } from './build-support.js';
 
 export interface GatewayOptions {
@@ -23,6 +27,10 @@ export interface GatewayOptions {
   log: Log;
   /** Passed to the sender; tests shorten it. */
   ackTimeoutMs?: number;
+  /** GPIO lines for every gpio bus (tests pass a SimulatedGpio to drive the inputs). */
+  gpio?: GpioBackend;
+  /** Receives images (thermal frames) in memory; they never reach the store. */
+  images?: (deviceId: string, image: ImageFrame, wallMs: number) => void;
 }
 
 export interface GatewayStatus {
@@ -46,7 +54,7 @@ export class Gateway {
   readonly store: Store;
   readonly ingest: IngestPipeline;
   readonly sender: OutboxSender;
-  readonly buses: ModbusTcpBus[];
+  readonly drivers: SouthboundDriver[];
   private readonly stack: ComponentStack;
 
   constructor(private readonly o: GatewayOptions) {
@@ -90,26 +98,19 @@ export class Gateway {
       ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
     });
     this.ingest.onOutbox(() => this.sender.wake());
-    this.buses = config.buses.flatMap((bus) => {
-      if (bus.type !== 'modbus-tcp') return [];
-      const devices = config.devices
-        .filter((d) => d.bus === bus.id)
-        .map((d) => polledDevice(d.id, profiles.get(d.id) as DeviceProfile, d));
-      return [
-        new ModbusTcpBus({
-          bus,
-          devices,
-          clock,
-          log: namespaced(log, `bus:${bus.id}`),
-          sink: (r) => this.ingest.push(r),
-        }),
-      ];
+    this.drivers = buildDrivers(config, {
+      catalogue: o.catalogue,
+      clock,
+      log,
+      sink: (r) => this.ingest.push(r),
+      gpio: (simulate) => this.gpioBackend(simulate),
+      ...(o.images ? { images: o.images } : {}),
     });
     this.stack = new ComponentStack(namespaced(log, 'gateway'));
   }
 
   async start(): Promise<void> {
-    await this.stack.start([this.store, this.ingest, this.sender, ...this.buses]);
+    await this.stack.start([this.store, this.ingest, this.sender, ...this.drivers]);
     this.o.log.info(
       {
         gateway: this.o.config.gateway.id,
@@ -128,12 +129,27 @@ export class Gateway {
     return reports;
   }
 
+  /** The kernel's lines through onoff where this machine has them; simulated lines where the
+   * bus asks for them, or, with a warning, where there are none. */
+  private async gpioBackend(simulate: boolean): Promise<GpioBackend> {
+    if (this.o.gpio) return this.o.gpio;
+    if (!simulate) {
+      const real = await onoffGpio();
+      if (real) return real;
+      this.o.log.warn(
+        {},
+        'no GPIO on this machine (/sys/class/gpio); GPIO devices run on simulated lines',
+      );
+    }
+    return new SimulatedGpio();
+  }
+
   status(): GatewayStatus {
     return {
       gatewayId: this.o.config.gateway.id,
       epoch: this.store.epoch,
       storeFile: this.store.file,
-      devices: Object.assign({}, ...this.buses.map((b) => b.deviceHealth())) as Record<
+      devices: Object.assign({}, ...this.drivers.map((d) => d.deviceHealth())) as Record<
         string,
         DeviceHealth
       >,

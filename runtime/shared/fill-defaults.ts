@@ -9,11 +9,12 @@ const isObject = (v: unknown): v is Json =>
  * `value` names, if any. */
 function taggedVariant(variants: TSchema[], value: Json): TSchema | undefined {
   for (const tag of ['type', 'kind']) {
-    const match = variants.find(
-      (v) =>
-        (v.properties as Record<string, { const?: unknown }> | undefined)?.[tag]?.const ===
-        value[tag],
-    );
+    const match = variants.find((v) => {
+      const constant = (v.properties as Record<string, { const?: unknown }> | undefined)?.[tag]
+        ?.const;
+      // A variant without this tag must not match a value without it (undefined === undefined).
+      return constant !== undefined && constant === value[tag];
+    });
     if (match) return match;
   }
   return undefined;

@@ -15,6 +15,8 @@ export const UNIT_SYMBOLS = {
   P1: '%',
   CEL: '°C',
   MQH: 'm³/h',
+  MTS: 'm/s',
+  L2: 'l/min',
   MTQ: 'm³',
   LTR: 'l',
   GQ: 'µg/m³',

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
@@ -41,10 +42,18 @@ describe('edge-gw check', () => {
   });
 
   it('exits 1 and says why for a valid config this build cannot run', async () => {
-    const result = await edgeGw('check', '--config', join(fixtures, 'good/full.json'));
+    const file = join(tempDir(), 'site.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(fixtures, 'good/minimal.yaml'), 'utf8') + 'nodeRed: { enabled: true }\n',
+    );
+    const result = await edgeGw('check', '--config', file);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${file} is a valid site config, but this build cannot run all of it:`,
+    );
     expect(result.stderr).toMatch(
-      /full\.json:\d+:\d+ buses\[1\]\.type: modbus-rtu buses are not supported by this build yet/,
+      /site\.yaml:16:\d+ nodeRed\.enabled: the embedded Node-RED is not supported by this build yet/,
     );
   });
 });

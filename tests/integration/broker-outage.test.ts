@@ -4,11 +4,11 @@
  * simulator, the SQLite store and the MQTT traffic are all real.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sdm120Simulator } from '../../devices/eastron-sdm120/simulator.js';
+import { sdm120Device } from '../../devices/eastron-sdm120/simulator.js';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
 import { Gateway } from '../../runtime/gateway/gateway.js';
 import { silentLog } from '../../runtime/log/logger.js';
-import { freePort } from '../../scripts/lib/free-port.js';
+import { ModbusTcpSimulator } from '../../scripts/simulators/modbus-tcp-simulator.js';
 import { T0, manualClock } from '../harness/gateway-fixtures.js';
 import { Mosquitto } from '../harness/mosquitto.js';
 import { testSite } from '../harness/site-config.js';
@@ -28,10 +28,9 @@ describe('an upstream outage of two minutes', () => {
     const clock = manualClock(T0);
     const broker = await Mosquitto.start();
     cleanups.push(() => broker.stop());
-    const sim = new Sdm120Simulator({
-      profile: catalogue.get('eastron-sdm120')!,
-      clock,
-      port: await freePort(),
+    const sim = new ModbusTcpSimulator({
+      port: 0,
+      devices: [sdm120Device(catalogue.require('eastron-sdm120', 'modbus'), clock)],
     });
     await sim.start();
     cleanups.push(() => sim.stop());
@@ -112,7 +111,7 @@ describe('an upstream outage of two minutes', () => {
     const closed = gateway.ingest.stats().windowsClosed;
     const expectedT0s = Array.from({ length: closed }, (_, i) => T0 + i * MINUTE);
     expect(closed).toBeGreaterThanOrEqual(7);
-    for (const point of catalogue.get('eastron-sdm120')!.points) {
+    for (const point of catalogue.require('eastron-sdm120', 'modbus').points) {
       // Every window, for every point, once: no gap, nothing extra.
       expect(collector.t0s('lamp1', point.name)).toEqual(expectedT0s);
     }
@@ -120,7 +119,9 @@ describe('an upstream outage of two minutes', () => {
     for (const t0 of waiting) expect(expectedT0s).toContain(t0);
     // At-least-once may repeat a message; a repeat never disagrees with the first copy.
     expect(collector.conflicts).toEqual([]);
-    expect(collector.byKey.size).toBe(closed * catalogue.get('eastron-sdm120')!.points.length);
+    expect(collector.byKey.size).toBe(
+      closed * catalogue.require('eastron-sdm120', 'modbus').points.length,
+    );
     // Each window held a full minute of one-second polls (the first starts at T0 exactly).
     for (const t0 of expectedT0s)
       expect(collector.byKey.get(`lp-test|lamp1|voltage|PT1M|${t0}`)?.n).toBe(60);

@@ -1,51 +1,35 @@
 import { Socket } from 'node:net';
 import modbusSerial from 'modbus-serial';
 import type { RegisterKind } from '../../devices/profile-schema.js';
+import { CloseSignal } from './close-signal.js';
+import { classifyModbusSerialError, ModbusError, type ModbusLink } from './modbus-link.js';
 
 // modbus-serial is CommonJS; under Node's ESM interop its class is the module's `default`.
 const ModbusRTU = modbusSerial.default;
 type ModbusClient = InstanceType<typeof ModbusRTU>;
 
-/** Why a transaction failed, as the scheduler needs to know it. */
-export type ModbusFailure =
-  { kind: 'timeout' } | { kind: 'exception'; code: number } | { kind: 'link'; message: string };
-
-export class ModbusError extends Error {
-  constructor(readonly failure: ModbusFailure) {
-    super(
-      failure.kind === 'timeout'
-        ? 'no answer in time'
-        : failure.kind === 'exception'
-          ? `exception ${failure.code}`
-          : failure.message,
-    );
-    this.name = 'ModbusError';
-  }
-}
-
-function classify(err: unknown): ModbusFailure {
-  const e = err as { modbusCode?: number; errno?: string; code?: string; message?: string };
-  if (typeof e.modbusCode === 'number') return { kind: 'exception', code: e.modbusCode };
-  if (e.errno === 'ETIMEDOUT' || e.message === 'Timed out') return { kind: 'timeout' };
-  return { kind: 'link', message: e.message ?? String(err) };
-}
-
 /**
  * One Modbus TCP connection, one transaction at a time. The socket is ours (modbus-serial runs
- * on top of it), so closing it is awaited to the end and leaves no handle behind, and a read
- * in flight when the link drops is settled rather than left hanging.
+ * on top of it), so closing it is awaited to the end and leaves no handle behind, and a read in
+ * flight when the link drops is settled rather than left hanging.
  */
-export class ModbusTcpLink {
+export class ModbusTcpLink implements ModbusLink {
+  readonly description: string;
+  readonly silentIntervalMs = 0;
+  // MBAP transaction ids tell answers apart, so a late answer cannot be mistaken.
+  readonly lateReplyGuardMs = 0;
+  readonly lastActivity = 0;
   private socket?: Socket;
   private client?: ModbusClient;
-  private closedReject?: (err: ModbusError) => void;
-  private closedPromise?: Promise<never>;
+  private closeSignal = new CloseSignal();
 
   constructor(
     readonly host: string,
     readonly port: number,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.description = `tcp ${host}:${port}`;
+  }
 
   get isOpen(): boolean {
     return this.socket !== undefined && !this.socket.destroyed;
@@ -54,14 +38,10 @@ export class ModbusTcpLink {
   async connect(): Promise<void> {
     await this.close();
     const socket = new Socket();
+    const signal = new CloseSignal();
     this.socket = socket;
-    this.closedPromise = new Promise<never>((_, reject) => {
-      this.closedReject = reject;
-    });
-    this.closedPromise.catch(() => undefined);
-    socket.once('close', () =>
-      this.closedReject?.(new ModbusError({ kind: 'link', message: 'connection closed' })),
-    );
+    this.closeSignal = signal;
+    socket.once('close', () => signal.fire('connection closed'));
     socket.on('error', () => undefined); // reported through 'close' and the failed transaction
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -92,27 +72,44 @@ export class ModbusTcpLink {
     this.client = client;
   }
 
-  /** Reads `count` registers and returns their bytes as they came off the wire. */
   async read(
     register: RegisterKind,
     unitId: number,
     address: number,
     count: number,
+    timeoutMs?: number,
   ): Promise<Buffer> {
     const client = this.client;
-    if (!client || !this.closedPromise || !this.isOpen)
-      throw new ModbusError({ kind: 'link', message: 'not connected' });
+    if (!client || !this.isOpen) throw new ModbusError({ kind: 'link', message: 'not connected' });
     client.setID(unitId);
+    client.setTimeout(timeoutMs ?? this.timeoutMs);
     const request =
       register === 'input'
         ? client.readInputRegisters(address, count)
         : client.readHoldingRegisters(address, count);
     try {
-      const result = await Promise.race([request, this.closedPromise]);
-      return result.buffer;
+      return (await this.closeSignal.race(request)).buffer;
     } catch (err) {
       if (err instanceof ModbusError) throw err;
-      throw new ModbusError(classify(err));
+      throw new ModbusError(classifyModbusSerialError(err));
+    }
+  }
+
+  transactionTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  minimumTimeoutMs(): number {
+    return Math.min(this.timeoutMs, 50);
+  }
+
+  /** After a timeout the MBAP stream may hold half an answer; only a new connection is sure to
+   * be aligned again. A failed reconnect shows up as a lost link on the next read. */
+  async recover(): Promise<void> {
+    try {
+      await this.connect();
+    } catch {
+      await this.close();
     }
   }
 
@@ -121,12 +118,11 @@ export class ModbusTcpLink {
     const client = this.client;
     this.socket = undefined;
     this.client = undefined;
+    this.closeSignal.fire('connection closed');
     if (client) client.destroy(() => undefined); // cancels modbus-serial's transaction timers
-    if (!socket) return;
-    if (!socket.destroyed || !socket.closed) {
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      socket.destroy();
-      if (!socket.closed) await closed;
-    }
+    if (!socket || socket.closed) return;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.destroy();
+    await closed;
   }
 }

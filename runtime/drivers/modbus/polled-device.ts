@@ -1,30 +1,48 @@
-import type { DeviceProfile, PointSpec } from '../../devices/profile-schema.js';
+import type { ModbusPointSpec, ModbusProfile } from '../../devices/profile-schema.js';
 import { planReads, type PlannedRead } from './read-plan.js';
 
-/** A configured device with everything its poller needs, resolved once at start. */
+/** Points of one device that share a poll interval, and the reads that fetch them. */
+export interface PollGroup {
+  pollMs: number;
+  reads: PlannedRead[];
+}
+
+/** A configured Modbus device with everything its scheduler needs, resolved once at start. */
 export interface PolledDevice {
   id: string;
-  profile: DeviceProfile;
+  profile: ModbusProfile;
   unitId: number;
-  pollMs: number;
-  points: PointSpec[];
-  reads: PlannedRead[];
+  points: ModbusPointSpec[];
+  /** Fastest first. A point's own `pollMs` wins over the device's (energy totals every
+   * minute, power every second). */
+  groups: PollGroup[];
 }
 
 export function polledDevice(
   id: string,
-  profile: DeviceProfile,
-  overrides: { unitId?: number; pollMs?: number; points?: readonly string[] },
+  profile: ModbusProfile,
+  overrides: {
+    unitId?: number | undefined;
+    pollMs?: number | undefined;
+    points?: readonly string[] | undefined;
+  },
 ): PolledDevice {
   const points = overrides.points
     ? profile.points.filter((p) => overrides.points?.includes(p.name))
     : profile.points;
+  const devicePollMs = overrides.pollMs ?? profile.defaults.pollMs;
+  const byInterval = new Map<number, ModbusPointSpec[]>();
+  for (const point of points) {
+    const ms = point.pollMs ?? devicePollMs;
+    byInterval.set(ms, [...(byInterval.get(ms) ?? []), point]);
+  }
   return {
     id,
     profile,
     unitId: overrides.unitId ?? profile.defaults.unitId,
-    pollMs: overrides.pollMs ?? profile.defaults.pollMs,
     points,
-    reads: planReads(points, profile.readPlan),
+    groups: [...byInterval]
+      .sort((a, b) => a[0] - b[0])
+      .map(([pollMs, group]) => ({ pollMs, reads: planReads(group, profile.readPlan) })),
   };
 }

@@ -1,4 +1,9 @@
-import { registerCount, type DataType, type WordOrder } from '../../devices/profile-schema.js';
+import {
+  registerCount,
+  type DataType,
+  type ModbusPointSpec,
+  type WordOrder,
+} from '../../devices/profile-schema.js';
 
 /** Where each wire byte goes to rebuild the value's big-endian bytes A B C D. */
 const WIRE_TO_ABCD: Record<WordOrder, readonly number[]> = {
@@ -84,4 +89,40 @@ export function encodeRegisters(
   if (width === 2) return reorder(v, order, 2);
   // Applying the same permutation again inverts it for all four orders (each is an involution).
   return reorder(v, order, 4);
+}
+
+export interface DecodedPoint {
+  /** Null when the device sent its "no reading" value, NaN or infinity. */
+  value: number | null;
+  /** The raw registers behind the value, as hex, for diagnostics (`edge-gw read`). */
+  rawHex: string;
+}
+
+/**
+ * Decodes one point from the bytes of a read that started at `readAddress`: the value, then
+ * its bit range, its sentinel check, its scale and its `plus` term.
+ */
+export function decodePoint(
+  bytes: Buffer,
+  readAddress: number,
+  point: ModbusPointSpec,
+): DecodedPoint {
+  const at = (address: number, type: DataType): Buffer => {
+    const offset = (address - readAddress) * 2;
+    return bytes.subarray(offset, offset + registerCount(type) * 2);
+  };
+  const own = at(point.address, point.type);
+  let raw = decodeRegisters(own, point.type, point.order);
+  if (point.bits) {
+    const width = point.bits.to - point.bits.from + 1;
+    raw = (raw >>> point.bits.from) & ((1 << width) - 1);
+  }
+  let rawHex = own.toString('hex');
+  let value: number | null = point.invalidRaw?.includes(raw) ? null : raw * point.scale;
+  if (point.plus && value !== null) {
+    const extra = at(point.plus.address, point.plus.type);
+    rawHex += ` + ${extra.toString('hex')}`;
+    value += decodeRegisters(extra, point.plus.type, point.plus.order, point.plus.scale);
+  }
+  return { value: value !== null && Number.isFinite(value) ? value : null, rawHex };
 }

@@ -124,3 +124,15 @@ describe('loading a site config', () => {
     expect(schema.properties.store?.required).toBeUndefined();
   });
 });
+
+describe('filling defaults', () => {
+  it('picks a tagged union variant only by a tag the variant really has', async () => {
+    const { Type } = await import('@sinclair/typebox');
+    const { fillDefaults } = await import('../../../runtime/shared/fill-defaults.js');
+    const A = Type.Object({ kind: Type.Literal('a'), x: Type.Number({ default: 1 }) });
+    const B = Type.Object({ kind: Type.Literal('b'), y: Type.Number({ default: 2 }) });
+    // Neither variant has a `type` field; an untagged lookup must not match the first one.
+    expect(fillDefaults(Type.Union([A, B]), { kind: 'b' })).toEqual({ kind: 'b', y: 2 });
+    expect(fillDefaults(Type.Union([A, B]), { kind: 'c' })).toEqual({ kind: 'c' });
+  });
+});

@@ -67,8 +67,7 @@ describe('planReads', () => {
 
   it('plans the SDM120 profile as the 0x0000 x 0x4C block read plus the total', async () => {
     const { DeviceCatalogue } = await import('../../../runtime/devices/catalogue.js');
-    const profile = DeviceCatalogue.load().get('eastron-sdm120');
-    if (!profile) throw new Error('eastron-sdm120 missing');
+    const profile = DeviceCatalogue.load().require('eastron-sdm120', 'modbus');
     expect(planReads(profile.points, profile.readPlan).map((r) => [r.address, r.count])).toEqual([
       [0, 0x4c],
       [0x156, 2],
