@@ -13,11 +13,18 @@ export function urm14Device(
   options: { unitId?: number; seed?: number } = {},
 ): ProfileRegisterDevice {
   const bay = new ParkingBayModel({ seed: options.seed ?? 5 });
+  const unitId = options.unitId ?? 12;
+  // PID, VID, address, baud code (5 = 19200), parity/stop (none, 1), control, as the DFRobot
+  // wiki lists them: what `edge-gw scan` sees in register 0.
+  const identity = {
+    holding: { 0: 0x0002, 1: 0x0010, 2: unitId, 3: 0x0005, 4: 0x0001, 8: 0x0004 },
+  };
   return new ProfileRegisterDevice(
     profile,
-    options.unitId ?? 12,
+    unitId,
     clock,
     (wallMs) => ({ distance: bay.distanceMm(wallMs), temperature: 18.3 }),
     RANGES,
+    identity,
   );
 }

@@ -5,7 +5,10 @@ import { LOG_LEVELS } from '../log/logger.js';
 import { packageRoot } from '../shared/package-root.js';
 import { checkCommand } from './check-command.js';
 import { EXIT } from './exit-codes.js';
+import { readCommand, type ReadOptions } from './read-command.js';
 import { runCommand } from './run-command.js';
+import { scanCommand, type ScanOptions } from './scan-command.js';
+import { simulateCommand, type SimulateOptions } from './simulate-command.js';
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
@@ -68,6 +71,106 @@ export function buildProgram(): Command {
     .action(
       async (opts: { config: string; logLevel: (typeof LOG_LEVELS)[number]; pretty: boolean }) => {
         process.exitCode = await runCommand(opts);
+      },
+    );
+
+  const linkOptions = (cmd: Command): Command =>
+    cmd
+      .option('--tcp <host:port>', 'a Modbus TCP endpoint (a meter, or an RS-485 gateway)')
+      .option('--serial <path>', 'a serial port, e.g. /dev/ttyUSB0')
+      .option('--baud <rate>', "baud rate on --serial (default: the profile's, or 9600)")
+      .option('--parity <parity>', 'none, even or odd (default none)')
+      .option('--stop-bits <n>', '1 or 2 (default 1)')
+      .option('--timeout <ms>', 'how long to wait for each answer');
+
+  linkOptions(
+    program
+      .command('scan')
+      .description(
+        'Find the Modbus unit ids that answer on a bus: asks each for holding register 0; an exception counts as an answer.',
+      )
+      .option('--from <id>', 'first unit id', '1')
+      .option('--to <id>', 'last unit id', '247'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  edge-gw scan --serial /dev/ttyUSB0 --baud 9600\n  edge-gw scan --tcp 10.0.0.20:502 --to 20\n\nExit status: 0 something answered, 1 nothing answered or the bus failed, 2 usage error.',
+    )
+    .action(async (opts: ScanOptions) => {
+      process.exitCode = await scanCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  linkOptions(
+    program
+      .command('read')
+      .description(
+        'Read every point of one device once and print them as a table, with the raw registers.',
+      )
+      .argument('<profile>', 'a device profile, e.g. eastron-sdm120')
+      .option('--unit <id>', "Modbus unit id (default: the profile's)"),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  edge-gw read eastron-sdm120 --serial /dev/ttyUSB0 --baud 2400\n  edge-gw read tuf-2000m --tcp 10.0.0.21:502 --unit 3\n  edge-gw read plantower-pms5003 --serial /dev/ttyAMA0\n\nExit status: 0 every read answered, 1 some did not, 2 usage error.',
+    )
+    .action(async (profile: string, opts: ReadOptions) => {
+      process.exitCode = await readCommand(
+        profile,
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('simulate')
+    .description(
+      'Run device simulators on their own: Modbus devices on one TCP endpoint or one simulated RS-485 line, a serial sensor on a line of its own. Prints where to connect and a site-config snippet.',
+    )
+    .argument(
+      '<devices...>',
+      'profiles, each optionally with a unit id: eastron-sdm120 eastron-sdm630@2',
+    )
+    .option('--tcp-port <port>', 'Modbus TCP port (0: any free port)', '5020')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--pty',
+      'simulate a serial line on a pseudo-terminal pair (needs socat) instead of TCP',
+    )
+    .option(
+      '--device-end <path>',
+      "the device end of a serial line (a real port wired to the gateway's)",
+    )
+    .option('--baud <rate>', "baud rate of the serial line (default: the first profile's)")
+    .option('--parity <parity>', 'none, even or odd (default none)')
+    .option('--stop-bits <n>', '1 or 2 (default 1)')
+    .option(
+      '--fault <kind[:probability][@unit]>',
+      'inject a fault: silence, late, bad-crc, exception, garbage, truncated (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--no-wire-time', "answer at once instead of at the baud rate's pace")
+    .option('--seed <n>', 'seed for the values and the faults', '1')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  edge-gw simulate eastron-sdm120 eastron-sdm630@2 --tcp-port 5020\n  edge-gw simulate eastron-sdm120 dfrobot-urm14 --pty --baud 9600 --fault bad-crc:0.05\n  edge-gw simulate plantower-pms5003 --pty\n\nExit status: 0 stopped with Ctrl-C, 1 could not start, 2 usage error.',
+    )
+    .action(
+      async (
+        devices: string[],
+        opts: Omit<SimulateOptions, 'pty' | 'wireTime'> & { pty?: boolean; wireTime?: boolean },
+      ) => {
+        process.exitCode = await simulateCommand(
+          devices,
+          { ...opts, pty: opts.pty ?? false, wireTime: opts.wireTime ?? true },
+          (l) => console.log(l),
+          (l) => console.error(l),
+        );
       },
     );
 

@@ -38,6 +38,8 @@ export class ProfileRegisterDevice implements RegisterDevice {
     private readonly clock: Clock,
     private readonly values: (wallMs: number) => PointValues,
     private readonly ranges: AnsweredRanges,
+    /** Registers with fixed contents (identity, settings), by kind and address. */
+    private readonly fixed: Partial<Record<RegisterKind, Record<number, number>>> = {},
   ) {}
 
   read(kind: RegisterKind, address: number, count: number): RegisterAnswer {
@@ -47,7 +49,9 @@ export class ProfileRegisterDevice implements RegisterDevice {
     const values = this.values(this.clock.wallMs());
     this.answered.push(values);
     if (this.answered.length > 100) this.answered.shift();
-    const registers = new Map<number, number>();
+    const registers = new Map<number, number>(
+      Object.entries(this.fixed[kind] ?? {}).map(([a, v]) => [Number(a), v]),
+    );
     const put = (at: number, bytes: Buffer): void => {
       for (let i = 0; i < bytes.length / 2; i++) registers.set(at + i, bytes.readUInt16BE(i * 2));
     };
