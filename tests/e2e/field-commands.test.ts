@@ -41,7 +41,7 @@ beforeAll(async () => {
   tcpPort = /modbus-tcp 127\.0\.0\.1:(\d+)/.exec(tcp.stdout)?.[1] ?? '';
 }, 30_000);
 
-afterAll(async () => {
+afterAll(() => {
   line.kill();
   tcp.kill();
 });
