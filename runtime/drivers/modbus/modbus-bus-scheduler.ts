@@ -169,12 +169,14 @@ export class ModbusBusScheduler implements SouthboundDriver {
       const breaker = this.breakers.get(task.device.id);
       const outcome = await this.poll(task, plan.probeTimeoutMs);
       this.record(task.device, outcome, breaker);
-      // Stay on the task's time grid (due + k × interval), skipping slots the bus missed rather
-      // than bursting. Tasks with the same interval then stay together, which keeps the bus's
-      // free time in one piece, where a slow transaction to a suspect slave fits.
+      // A bus that keeps up stays on each task's time grid (due + k × interval): tasks with the
+      // same interval then run together, which keeps the free time in one piece, where a slow
+      // transaction to a suspect slave fits. A bus that has fallen a whole interval behind is
+      // overloaded: the task stays eligible, behind those that have waited longer, so the line
+      // is never idle while work is overdue.
       const after = this.nowMs();
-      do task.dueMs += task.group.pollMs;
-      while (task.dueMs <= after);
+      const next = task.dueMs + task.group.pollMs;
+      task.dueMs = next > after ? next : after;
       if (outcome.linkLost) {
         await this.o.link.close();
         this.state = 'backoff';
