@@ -1,6 +1,6 @@
 import { byteSum } from '../../runtime/drivers/serial/frame-scanner.js';
 import type { FramedDeviceModel } from '../../scripts/simulators/framed-serial-simulator.js';
-import { flipLastByte } from '../../scripts/simulators/framed-serial-simulator.js';
+import { flipLastByte } from '../../scripts/simulators/faults.js';
 import { ParkingBayModel } from '../shared-models/parking-bay-model.js';
 
 /** An A02YYUW over a parking bay: streams a 4-byte frame every 100 ms whatever the host says. */

@@ -1,3 +1,5 @@
+import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+
 /**
  * The electrical state of one street-lamp circuit over time: an LED luminaire that is on from
  * dusk to dawn (fixed UTC hours, a simplification) and draws a few watts of driver standby by
@@ -27,18 +29,6 @@ export interface LampCircuitOptions {
   startEnergyKwh?: number;
 }
 
-/** A small deterministic PRNG (mulberry32), enough for plausible noise. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class LampCircuitModel {
   private readonly random: () => number;
   private readonly rated: number;
@@ -50,7 +40,7 @@ export class LampCircuitModel {
   level: number | undefined;
 
   constructor(options: LampCircuitOptions = {}) {
-    this.random = prng(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     this.rated = options.ratedPowerW ?? 62;
     this.onHour = options.onHour ?? 17;
     this.offHour = options.offHour ?? 7;

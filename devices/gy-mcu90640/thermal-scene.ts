@@ -1,4 +1,4 @@
-import { seededRandom } from '../../scripts/simulators/faults.js';
+import { seededRandom } from '../../scripts/simulators/seeded-random.js';
 import { GY_HEIGHT, GY_WIDTH } from './codec.js';
 
 /**

@@ -1,4 +1,3 @@
-import { SerialPort } from 'serialport';
 import { DeviceCatalogue } from '../devices/catalogue.js';
 import { CODECS } from '../devices/codecs.js';
 import type { FramedProfile, ModbusProfile } from '../devices/profile-schema.js';
@@ -7,6 +6,7 @@ import { planReads } from '../drivers/modbus/read-plan.js';
 import { decodePoint } from '../drivers/modbus/register-codec.js';
 import type { DecodedFrame } from '../drivers/serial/frame-codec.js';
 import { wireMs } from '../drivers/serial/line-timing.js';
+import { closeSerialPort, openSerialPort } from '../drivers/serial/serial-port.js';
 import { closestMatch } from '../shared/closest-match.js';
 import { unitSymbol } from '../shared/units.js';
 import { waitUntil } from '../shared/wait-until.js';
@@ -80,16 +80,7 @@ async function readFramed(profile: FramedProfile, o: ReadOptions, out: Out): Pro
   const line = lineSettings(o, profile.defaults.baudRate ?? codec.defaultBaudRate);
   const timeoutMs = timeoutOption(o, 2000);
   out(`${profile.id} (${profile.vendor} ${profile.model}) on ${o.serial} ${line.baudRate} baud`);
-  const port = new SerialPort({
-    path: o.serial,
-    baudRate: line.baudRate,
-    parity: line.parity,
-    stopBits: line.stopBits,
-    autoOpen: false,
-  });
-  await new Promise<void>((resolve, reject) =>
-    port.open((e) => (e ? reject(new Error(`cannot open ${o.serial}: ${e.message}`)) : resolve())),
-  );
+  const port = await openSerialPort(o.serial, line);
   const parser = codec.createParser();
   try {
     const frame = await new Promise<DecodedFrame | undefined>((resolve) => {
@@ -125,7 +116,7 @@ async function readFramed(profile: FramedProfile, o: ReadOptions, out: Out): Pro
       out(`(and a ${frame.image.width}×${frame.image.height} image, which stays on the box)`);
     return EXIT.ok;
   } finally {
-    await new Promise<void>((resolve) => port.close(() => resolve()));
+    await closeSerialPort(port);
   }
 }
 

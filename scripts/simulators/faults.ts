@@ -1,3 +1,5 @@
+import { seededRandom } from './seeded-random.js';
+
 /**
  * Faults a simulator can put on the wire, as a field engineer meets them on a noisy RS-485 line
  * or a flaky TCP gateway:
@@ -31,16 +33,24 @@ export interface FaultRule {
   lateMs?: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so a fault run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** An answer as a fault leaves it: truncated, behind noise, or with its checksum broken
+ * (`breakChecksum` knows where the device keeps it). Silence and lateness are timing, not
+ * bytes, and are left to the caller. */
+export function distort(
+  frame: Buffer,
+  fault: FaultRule | undefined,
+  breakChecksum: (frame: Buffer) => Buffer,
+): Buffer {
+  switch (fault?.kind) {
+    case 'bad-crc':
+      return breakChecksum(frame);
+    case 'truncated':
+      return frame.subarray(0, Math.max(1, Math.floor(frame.length / 2)));
+    case 'garbage':
+      return Buffer.concat([Buffer.from([0x00, 0xfe, 0x13, 0x37]), frame]);
+    default:
+      return frame;
+  }
 }
 
 /** Decides, answer by answer, which fault (if any) to apply. Rules are tried in order. */
@@ -99,4 +109,11 @@ export function parseFaultSpec(spec: string): FaultRule {
   }
   if (m[3] !== undefined) rule.unitId = Number(m[3]);
   return rule;
+}
+
+/** Breaks a checksum kept in the last byte (a Modbus CRC's high byte, most UART sums). */
+export function flipLastByte(frame: Buffer): Buffer {
+  const out = Buffer.from(frame);
+  out[out.length - 1] = (out[out.length - 1] ?? 0) ^ 0x5a;
+  return out;
 }

@@ -1,6 +1,7 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort } from '../../runtime/drivers/serial/serial-port.js';
 import { wireMs, type LineSettings } from '../../runtime/drivers/serial/line-timing.js';
-import { FaultInjector } from './faults.js';
+import { distort, FaultInjector } from './faults.js';
 
 /** A UART device's behaviour, independent of the port: what it sends, and how it answers. */
 export interface FramedDeviceModel {
@@ -50,16 +51,7 @@ export class FramedSerialSimulator {
   }
 
   async start(): Promise<void> {
-    const port = new SerialPort({
-      path: this.o.path,
-      baudRate: this.o.line.baudRate,
-      parity: this.o.line.parity,
-      stopBits: this.o.line.stopBits,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(err) : resolve())),
-    );
+    const port = await openSerialPort(this.o.path, this.o.line);
     port.on('error', () => undefined);
     port.on('data', (chunk: Buffer) => {
       this.hostBytes += chunk.length;
@@ -75,7 +67,7 @@ export class FramedSerialSimulator {
     this.timers.clear();
     const port = this.port;
     this.port = undefined;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await closeSerialPort(port);
   }
 
   private scheduleStream(): void {
@@ -91,12 +83,7 @@ export class FramedSerialSimulator {
     this.framesOffered++;
     const fault = this.faults.next();
     if (fault?.kind === 'silence') return;
-    let out = frame;
-    if (fault?.kind === 'bad-crc') out = this.o.model.corrupt(frame);
-    if (fault?.kind === 'truncated')
-      out = frame.subarray(0, Math.max(1, Math.floor(frame.length / 2)));
-    if (fault?.kind === 'garbage')
-      out = Buffer.concat([Buffer.from([0x00, 0x13, 0x37, 0xa5]), frame]);
+    const out = distort(frame, fault, (f) => this.o.model.corrupt(f));
     const delay =
       (this.o.wireTime === false ? 0 : wireMs(this.o.line, out.length)) +
       (fault?.kind === 'late' ? (fault.lateMs ?? 2000) : 0);
@@ -108,11 +95,4 @@ export class FramedSerialSimulator {
     }, delay);
     this.timers.add(timer);
   }
-}
-
-/** The default corruption: flip the last byte, where most of these devices keep a checksum. */
-export function flipLastByte(frame: Buffer): Buffer {
-  const out = Buffer.from(frame);
-  out[out.length - 1] = (out[out.length - 1] ?? 0) ^ 0x5a;
-  return out;
 }

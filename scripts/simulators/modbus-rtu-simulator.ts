@@ -1,4 +1,5 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort } from '../../runtime/drivers/serial/serial-port.js';
 import { hasValidCrc } from '../../runtime/drivers/modbus/crc16.js';
 import {
   silentIntervalMs,
@@ -6,7 +7,7 @@ import {
   type LineSettings,
 } from '../../runtime/drivers/serial/line-timing.js';
 import { waitUntil } from '../../runtime/shared/wait-until.js';
-import { FaultInjector } from './faults.js';
+import { distort, FaultInjector, flipLastByte } from './faults.js';
 import { answerPdu, rtuFrame, rtuRequestLength } from './modbus-frames.js';
 import type { RegisterDevice } from './register-device.js';
 
@@ -58,16 +59,7 @@ export class ModbusRtuSimulator {
   }
 
   async start(): Promise<void> {
-    const port = new SerialPort({
-      path: this.o.path,
-      baudRate: this.o.line.baudRate,
-      parity: this.o.line.parity,
-      stopBits: this.o.line.stopBits,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(err) : resolve())),
-    );
+    const port = await openSerialPort(this.o.path, this.o.line);
     port.on('data', (chunk: Buffer) => this.onData(chunk));
     port.on('error', () => undefined);
     this.port = port;
@@ -78,7 +70,7 @@ export class ModbusRtuSimulator {
     this.timers.clear();
     const port = this.port;
     this.port = undefined;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await closeSerialPort(port);
   }
 
   private later(ms: number, fn: () => void | Promise<void>): void {
@@ -131,11 +123,7 @@ export class ModbusRtuSimulator {
       request.subarray(1, -2),
       fault?.kind === 'exception' ? (fault.exceptionCode ?? 4) : undefined,
     );
-    let out = rtuFrame(unitId, pdu);
-    if (fault?.kind === 'bad-crc') out[out.length - 1] = (out[out.length - 1] ?? 0) ^ 0xff;
-    if (fault?.kind === 'truncated') out = out.subarray(0, Math.max(2, Math.floor(out.length / 2)));
-    if (fault?.kind === 'garbage')
-      out = Buffer.concat([Buffer.from([0x00, 0xfe, 0x13, 0x37]), out]);
+    const out = distort(rtuFrame(unitId, pdu), fault, flipLastByte);
     const line = this.o.line;
     const wire = this.o.wireTime !== false;
     // The request occupied the wire until it had all arrived; the answer starts after 3.5

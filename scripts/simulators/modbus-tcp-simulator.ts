@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { FaultInjector, type FaultKind } from './faults.js';
+import { distort, FaultInjector, type FaultKind } from './faults.js';
 import { answerPdu } from './modbus-frames.js';
 import type { RegisterDevice } from './register-device.js';
 
@@ -104,10 +104,8 @@ export class ModbusTcpSimulator {
     adu.copy(header, 0, 0, 4); // transaction and protocol ids
     header.writeUInt16BE(pdu.length + 1, 4);
     header[6] = unitId;
-    let out = Buffer.concat([header, pdu]);
-    if (fault?.kind === 'truncated') out = out.subarray(0, Math.max(1, out.length - 3));
-    if (fault?.kind === 'garbage')
-      out = Buffer.concat([Buffer.from([0x13, 0x37, 0x00, 0xff, 0x42]), out]);
+    // TCP has no checksum to break: `bad-crc` is not among TCP_FAULTS.
+    const out = distort(Buffer.concat([header, pdu]), fault, (frame) => frame);
     const send = (): void => {
       if (!socket.destroyed) socket.write(out);
     };

@@ -1,4 +1,3 @@
-import modbusSerial from 'modbus-serial';
 import type { RegisterKind } from '../../devices/profile-schema.js';
 import {
   rtuReadBytes,
@@ -6,14 +5,13 @@ import {
   wireMs,
   type LineSettings,
 } from '../serial/line-timing.js';
-import { classifyModbusSerialError, ModbusError, type ModbusLink } from './modbus-link.js';
+import { clientRead, ModbusRTU, type ModbusClient } from './modbus-client.js';
+import { ModbusError, type ModbusLink } from './modbus-link.js';
 import { CloseSignal } from './close-signal.js';
 import { RtuFramePort } from './rtu-frame-port.js';
 
-const ModbusRTU = modbusSerial.default;
 /** How long a healthy slave takes to start answering (typical meters: 5–50 ms). */
 const FAST_ANSWER_MS = 50;
-type ModbusClient = InstanceType<typeof ModbusRTU>;
 
 /** Modbus RTU over a serial line (RS-485 adapter, or a pseudo-terminal in tests). modbus-serial
  * builds the requests and checks CRCs and exceptions; RtuFramePort does the framing. */
@@ -87,23 +85,19 @@ export class ModbusRtuLink implements ModbusLink {
     const port = this.port;
     if (!client || !port?.isOpen)
       throw new ModbusError({ kind: 'link', message: `${this.path} is not open` });
-    client.setID(unitId);
-    client.setTimeout(timeoutMs ?? this.transactionTimeoutMs(count));
-    try {
-      const request =
-        register === 'input'
-          ? client.readInputRegisters(address, count)
-          : client.readHoldingRegisters(address, count);
-      return (await this.closeSignal.race(request)).buffer;
-    } catch (err) {
-      if (err instanceof ModbusError) throw err;
-      const failure = classifyModbusSerialError(err);
-      if (!port.isOpen) throw new ModbusError({ kind: 'link', message: `${this.path} closed` });
-      // Bytes that never made a frame: a truncated answer, not silence.
-      if (failure.kind === 'timeout' && port.pendingBytes > 0)
-        throw new ModbusError({ kind: 'framing', bytes: port.pendingBytes });
-      throw new ModbusError(failure);
-    }
+    const timeout = timeoutMs ?? this.transactionTimeoutMs(count);
+    return clientRead(
+      client,
+      this.closeSignal,
+      { register, unitId, address, count, timeoutMs: timeout },
+      (failure) => {
+        if (!port.isOpen) return { kind: 'link', message: `${this.path} closed` };
+        // Bytes that never made a frame: a truncated answer, not silence.
+        if (failure.kind === 'timeout' && port.pendingBytes > 0)
+          return { kind: 'framing', bytes: port.pendingBytes };
+        return failure;
+      },
+    );
   }
 
   /** The device's own allowance plus the time the request and answer spend on the wire. */

@@ -1,12 +1,8 @@
 import { Socket } from 'node:net';
-import modbusSerial from 'modbus-serial';
 import type { RegisterKind } from '../../devices/profile-schema.js';
 import { CloseSignal } from './close-signal.js';
-import { classifyModbusSerialError, ModbusError, type ModbusLink } from './modbus-link.js';
-
-// modbus-serial is CommonJS; under Node's ESM interop its class is the module's `default`.
-const ModbusRTU = modbusSerial.default;
-type ModbusClient = InstanceType<typeof ModbusRTU>;
+import { clientRead, ModbusRTU, type ModbusClient } from './modbus-client.js';
+import { ModbusError, type ModbusLink } from './modbus-link.js';
 
 /**
  * One Modbus TCP connection, one transaction at a time. The socket is ours (modbus-serial runs
@@ -68,7 +64,6 @@ export class ModbusTcpLink implements ModbusLink {
     socket.setNoDelay(true);
     const client = new ModbusRTU();
     await client.connectTCP(this.host, { port: this.port, socket });
-    client.setTimeout(this.timeoutMs);
     this.client = client;
   }
 
@@ -81,18 +76,13 @@ export class ModbusTcpLink implements ModbusLink {
   ): Promise<Buffer> {
     const client = this.client;
     if (!client || !this.isOpen) throw new ModbusError({ kind: 'link', message: 'not connected' });
-    client.setID(unitId);
-    client.setTimeout(timeoutMs ?? this.timeoutMs);
-    const request =
-      register === 'input'
-        ? client.readInputRegisters(address, count)
-        : client.readHoldingRegisters(address, count);
-    try {
-      return (await this.closeSignal.race(request)).buffer;
-    } catch (err) {
-      if (err instanceof ModbusError) throw err;
-      throw new ModbusError(classifyModbusSerialError(err));
-    }
+    return clientRead(client, this.closeSignal, {
+      register,
+      unitId,
+      address,
+      count,
+      timeoutMs: timeoutMs ?? this.timeoutMs,
+    });
   }
 
   transactionTimeoutMs(): number {

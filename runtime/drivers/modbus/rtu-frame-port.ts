@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { serialPort } from '../serial/serial-port.js';
 import { crc16Modbus } from './crc16.js';
 import { silentIntervalMs, type LineSettings } from '../serial/line-timing.js';
 
@@ -33,14 +34,7 @@ export class RtuFramePort extends EventEmitter {
   constructor(path: string, line: LineSettings) {
     super();
     this.quietMs = silentIntervalMs(line);
-    this.port = new SerialPort({
-      path,
-      baudRate: line.baudRate,
-      parity: line.parity,
-      stopBits: line.stopBits,
-      dataBits: 8,
-      autoOpen: false,
-    });
+    this.port = serialPort(path, line);
     this.port.on('data', (chunk: Buffer) => this.onData(chunk));
     this.port.on('error', (err: Error) => this.emit('error', err));
     this.port.on('close', () => this.emit('close'));

@@ -1,4 +1,4 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { stampNow, type Clock, type TimerHandle } from '../../clock/clock.js';
 import type { FieldPointSpec } from '../../devices/profile-schema.js';
 import type { Log } from '../../log/logger.js';
@@ -8,6 +8,7 @@ import { newDeviceHealth, OFFLINE_AFTER_FAILURES, type DeviceHealth } from '../d
 import type { LinkState, SouthboundDriver } from '../southbound-driver.js';
 import type { DecodedFrame, FrameCodec, FrameParser, ImageFrame } from './frame-codec.js';
 import { wireMs, type LineSettings } from './line-timing.js';
+import { closeSerialPort, openSerialPort } from './serial-port.js';
 
 export interface FramedSerialDriverOptions {
   busId: string;
@@ -98,18 +99,9 @@ export class FramedSerialDriver implements SouthboundDriver {
   private async open(): Promise<boolean> {
     this.state = 'connecting';
     const { path, line } = this.o;
-    const port = new SerialPort({
-      path,
-      baudRate: line.baudRate,
-      parity: line.parity,
-      stopBits: line.stopBits,
-      dataBits: 8,
-      autoOpen: false,
-    });
+    let port: SerialPort;
     try {
-      await new Promise<void>((resolve, reject) =>
-        port.open((err) => (err ? reject(err) : resolve())),
-      );
+      port = await openSerialPort(path, line);
     } catch (err) {
       if (this.stopped) return false;
       this.health.linkErrors++;
@@ -126,7 +118,7 @@ export class FramedSerialDriver implements SouthboundDriver {
       return false;
     }
     if (this.stopped) {
-      await new Promise<void>((resolve) => port.close(() => resolve()));
+      await closeSerialPort(port);
       return false;
     }
     this.parser = this.o.codec.createParser();
@@ -153,7 +145,7 @@ export class FramedSerialDriver implements SouthboundDriver {
   private async closePort(): Promise<void> {
     const port = this.port;
     this.port = undefined;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await closeSerialPort(port);
   }
 
   private onData(chunk: Buffer): void {
