@@ -1,5 +1,6 @@
 import { crc16Modbus } from '../../runtime/drivers/modbus/crc16.js';
 import type { RegisterKind } from '../../runtime/devices/profile-schema.js';
+import type { FaultInjector, FaultRule } from './faults.js';
 import type { RegisterAnswer, RegisterDevice } from './register-device.js';
 
 /** The PDU a slave answers a request PDU with (function code first), or undefined for a
@@ -36,4 +37,26 @@ export function rtuRequestLength(buf: Buffer): number | undefined {
   if (fc >= 1 && fc <= 6) return 8;
   if (fc === 15 || fc === 16) return buf.length < 7 ? undefined : 9 + (buf[6] ?? 0);
   return undefined;
+}
+
+/** What a slave sends for one request, with the fault (if any) drawn for it; undefined when
+ * nobody answers (no slave at that unit id, or a `silence` fault). */
+export function slaveAnswer(
+  devices: ReadonlyMap<number, RegisterDevice>,
+  unitId: number,
+  pdu: Buffer,
+  faults: FaultInjector,
+): { pdu: Buffer; fault: FaultRule | undefined } | undefined {
+  const device = devices.get(unitId);
+  if (!device) return undefined;
+  const fault = faults.next(unitId);
+  if (fault?.kind === 'silence') return undefined;
+  return {
+    pdu: answerPdu(
+      device,
+      pdu,
+      fault?.kind === 'exception' ? (fault.exceptionCode ?? 4) : undefined,
+    ),
+    fault,
+  };
 }

@@ -8,7 +8,7 @@ import {
 } from '../../runtime/drivers/serial/line-timing.js';
 import { waitUntil } from '../../runtime/shared/wait-until.js';
 import { distort, FaultInjector, flipLastByte } from './faults.js';
-import { answerPdu, rtuFrame, rtuRequestLength } from './modbus-frames.js';
+import { rtuFrame, rtuRequestLength, slaveAnswer } from './modbus-frames.js';
 import type { RegisterDevice } from './register-device.js';
 
 export interface ModbusRtuSimulatorOptions {
@@ -114,15 +114,9 @@ export class ModbusRtuSimulator {
       return;
     }
     const unitId = request[0] ?? 0;
-    const device = this.devices.get(unitId);
-    if (!device) return;
-    const fault = this.faults.next(unitId);
-    if (fault?.kind === 'silence') return;
-    const pdu = answerPdu(
-      device,
-      request.subarray(1, -2),
-      fault?.kind === 'exception' ? (fault.exceptionCode ?? 4) : undefined,
-    );
+    const answer = slaveAnswer(this.devices, unitId, request.subarray(1, -2), this.faults);
+    if (!answer) return;
+    const { pdu, fault } = answer;
     const out = distort(rtuFrame(unitId, pdu), fault, flipLastByte);
     const line = this.o.line;
     const wire = this.o.wireTime !== false;

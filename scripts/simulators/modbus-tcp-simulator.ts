@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { distort, FaultInjector, type FaultKind } from './faults.js';
-import { answerPdu } from './modbus-frames.js';
+import { slaveAnswer } from './modbus-frames.js';
 import type { RegisterDevice } from './register-device.js';
 
 export interface ModbusTcpSimulatorOptions {
@@ -91,15 +91,9 @@ export class ModbusTcpSimulator {
   private answer(socket: Socket, adu: Buffer): void {
     this.requests++;
     const unitId = adu[6] ?? 0;
-    const device = this.devices.get(unitId);
-    if (!device) return;
-    const fault = this.faults.next(unitId);
-    if (fault?.kind === 'silence') return;
-    const pdu = answerPdu(
-      device,
-      adu.subarray(7),
-      fault?.kind === 'exception' ? (fault.exceptionCode ?? 4) : undefined,
-    );
+    const answer = slaveAnswer(this.devices, unitId, adu.subarray(7), this.faults);
+    if (!answer) return;
+    const { pdu, fault } = answer;
     const header = Buffer.alloc(7);
     adu.copy(header, 0, 0, 4); // transaction and protocol ids
     header.writeUInt16BE(pdu.length + 1, 4);
