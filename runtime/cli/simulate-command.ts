@@ -124,6 +124,21 @@ function registerDevices(
   return made;
 }
 
+/** The slaves a Modbus simulator hosts, then the site-config lines that reach them. */
+function slavesAndSnippet(
+  out: Out,
+  bus: string,
+  devices: readonly { profile: DeviceProfile }[],
+  slaves: readonly ProfileRegisterDevice[],
+): void {
+  devices.forEach((d, i) => out(`  unit ${slaves[i]?.unitId ?? '?'}  ${d.profile.id}`));
+  snippet(
+    out,
+    bus,
+    devices.map((d, i) => ({ profile: d.profile, unitId: slaves[i]?.unitId })),
+  );
+}
+
 function snippet(
   out: Out,
   bus: string,
@@ -154,11 +169,11 @@ async function simulateTcp(
   const server = new ModbusTcpSimulator({ host: o.host, port, devices: regs, faults });
   await server.start();
   out(`simulating on modbus-tcp ${o.host}:${server.port}:`);
-  for (const d of regs) out(`  unit ${d.unitId}  ${devices[regs.indexOf(d)]?.profile.id ?? ''}`);
-  snippet(
+  slavesAndSnippet(
     out,
     `{ id: sim, type: modbus-tcp, host: ${o.host}, port: ${server.port} }`,
-    devices.map((d, i) => ({ profile: d.profile, unitId: regs[i]?.unitId })),
+    devices,
+    regs,
   );
   return {
     stop: () => server.stop(),
@@ -210,11 +225,11 @@ async function simulateSerial(
   out(
     `simulating an RS-485 line at ${line.baudRate} 8${parity}${line.stopBits}${wireTime ? ' with wire time' : ''} on ${where}:`,
   );
-  for (const d of regs) out(`  unit ${d.unitId}  ${devices[regs.indexOf(d)]?.profile.id ?? ''}`);
-  snippet(
+  slavesAndSnippet(
     out,
     `{ id: sim, type: modbus-rtu, path: ${pair?.gatewayEnd ?? '/dev/ttyUSB0'}, baudRate: ${line.baudRate} }`,
-    devices.map((d, i) => ({ profile: d.profile, unitId: regs[i]?.unitId })),
+    devices,
+    regs,
   );
   return {
     stop: async () => (await sim.stop(), await stopPair()),

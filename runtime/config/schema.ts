@@ -90,7 +90,6 @@ const GpioBus = Type.Object(
 );
 
 export const BusSchema = Type.Union([ModbusTcpBus, ModbusRtuBus, SerialBus, GpioBus]);
-export const BUS_TYPES = ['modbus-tcp', 'modbus-rtu', 'serial', 'gpio'] as const;
 
 export const DeviceSchema = Type.Object(
   {

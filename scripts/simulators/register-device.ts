@@ -1,9 +1,5 @@
 import type { Clock } from '../../runtime/clock/clock.js';
-import {
-  registerCount,
-  type ModbusProfile,
-  type RegisterKind,
-} from '../../runtime/devices/profile-schema.js';
+import type { ModbusProfile, RegisterKind } from '../../runtime/devices/profile-schema.js';
 import { encodeRegisters } from '../../runtime/drivers/modbus/register-codec.js';
 
 /** What a simulated Modbus slave answers: register values, or an exception code. */
@@ -91,15 +87,4 @@ export class ProfileRegisterDevice implements RegisterDevice {
     }
     return Array.from({ length: count }, (_, i) => registers.get(address + i) ?? 0);
   }
-}
-
-/** The register ranges a profile's points occupy, for a model that answers just those. */
-export function rangesOf(profile: ModbusProfile): AnsweredRanges {
-  const ranges: Partial<Record<RegisterKind, [number, number][]>> = {};
-  for (const p of profile.points) {
-    const list = (ranges[p.register] ??= []);
-    list.push([p.address, p.address + registerCount(p.type)]);
-    if (p.plus) list.push([p.plus.address, p.plus.address + registerCount(p.plus.type)]);
-  }
-  return ranges;
 }
