@@ -30,6 +30,9 @@ export interface Clock {
   syncState(): ClockState;
   /** Runs `fn` once after `delayMs` of this clock's time. */
   setTimer(delayMs: number, fn: TimerCallback): TimerHandle;
+  /** The store's last saved synced time: a wall clock behind it is certainly wrong (a box
+   * without a real-time clock that booted from an old time). */
+  noteLastKnownWall?(wallMs: number): void;
 }
 
 /** Everything a reading or a record needs to know about when it happened. */

@@ -21,6 +21,7 @@ export interface SystemClockOptions {
 export class SystemClock implements Clock {
   readonly bootId = readBootId();
   private readonly flagPath: string;
+  private floorMs = PLAUSIBLE_WALL_FLOOR_MS;
 
   constructor(private readonly options: SystemClockOptions) {
     this.flagPath = options.timesyncdFlagPath ?? TIMESYNCD_FLAG;
@@ -34,8 +35,12 @@ export class SystemClock implements Clock {
     return process.hrtime.bigint();
   }
 
+  noteLastKnownWall(wallMs: number): void {
+    this.floorMs = Math.max(this.floorMs, wallMs);
+  }
+
   syncState(): ClockState {
-    if (this.wallMs() < PLAUSIBLE_WALL_FLOOR_MS) return 'unsynced';
+    if (this.wallMs() < this.floorMs) return 'unsynced';
     if (this.options.evidence === 'trust-os') return 'synced';
     // systemd-timesyncd creates the flag once it has synchronised this boot; before that the
     // clock runs from the time it saved at the last shutdown.

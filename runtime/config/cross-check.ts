@@ -129,6 +129,7 @@ export function crossCheck(config: SiteConfig, catalogue: DeviceCatalogue): Sche
     else lengths.set(ms, i);
   });
 
+  issues.push(...storeIssues(config, [...lengths.keys()]));
   issues.push(...checkUpstream(config));
 
   config.models.forEach((model, i) => {
@@ -274,5 +275,40 @@ function busSharingIssues(config: SiteConfig): SchemaIssue[] {
       else seen.set(value, d.id);
     }
   }
+  return issues;
+}
+
+/** Durations and shares of the store and windows that the schema alone cannot check. */
+function storeIssues(config: SiteConfig, lengthsMs: number[]): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const duration = (path: (string | number)[], text: string): number | undefined => {
+    const ms = parseIsoDuration(text);
+    if (ms === undefined)
+      issues.push({
+        path,
+        problem: `${show(text)} is not an ISO-8601 duration`,
+        allowed: 'e.g. PT30S, PT5M, PT1H, P1D',
+      });
+    return ms;
+  };
+  duration(['windows', 'grace'], config.windows.grace);
+  duration(['store', 'keepAcked'], config.store.keepAcked);
+  const compactTo = duration(['store', 'compactTo'], config.store.compactTo);
+  if (compactTo !== undefined) {
+    const finest = Math.min(...lengthsMs);
+    if (!tilesADay(compactTo) || lengthsMs.some((l) => l < compactTo && compactTo % l !== 0))
+      issues.push({
+        path: ['store', 'compactTo'],
+        problem: `${show(config.store.compactTo)} is not a whole number of every shorter window length`,
+        allowed: `a duration that divides a day and is a multiple of ${formatIsoDuration(finest)}, e.g. PT1H`,
+      });
+  }
+  const { raw, summaries, events } = config.store.shares;
+  if (raw + summaries + events > 1.000001)
+    issues.push({
+      path: ['store', 'shares'],
+      problem: `the shares add up to ${raw + summaries + events}, more than the whole budget`,
+      allowed: 'raw + summaries + events ≤ 1',
+    });
   return issues;
 }

@@ -227,6 +227,11 @@ export const ConfigSchema = Type.Object(
           }),
           { minItems: 1, default: ['PT1M'] },
         ),
+        grace: Type.String({
+          default: 'PT5M',
+          description:
+            'an ISO-8601 duration: a reading this late after its window closed still revises it (a new revision is sent); later ones are counted as late',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -241,6 +246,35 @@ export const ConfigSchema = Type.Object(
           description: 'milliseconds from 50 to 60000: the most readings a power cut can lose',
         }),
         readingsMaxRows: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 1_000_000 }),
+        budgetMB: Type.Number({
+          minimum: 1,
+          maximum: 1_000_000,
+          default: 1024,
+          description:
+            'megabytes the store may hold; past it, raw readings go first, then fine windows are compacted, then the oldest summaries go, and alarms last',
+        }),
+        shares: Type.Object(
+          {
+            raw: Type.Number({ minimum: 0, maximum: 1, default: 0.3 }),
+            summaries: Type.Number({ minimum: 0, maximum: 1, default: 0.6 }),
+            events: Type.Number({ minimum: 0, maximum: 1, default: 0.1 }),
+          },
+          {
+            additionalProperties: false,
+            default: {},
+            description:
+              'fractions of the budget per class once the store is full; raw readings are kept within their share at all times',
+          },
+        ),
+        compactTo: Type.String({
+          default: 'PT1H',
+          description: 'an ISO-8601 duration: the window length fine windows are compacted into',
+        }),
+        keepAcked: Type.String({
+          default: 'P1D',
+          description:
+            'an ISO-8601 duration: how long rows the broker accepted stay in the outbox for replay',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -15,6 +15,7 @@ import { namespaced, type Log } from '../log/logger.js';
 import { parseIsoDuration } from '../shared/iso-duration.js';
 import { formatPath } from '../shared/schema-issues.js';
 import { Store } from '../store/store.js';
+import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
 import { buildDrivers } from './build-drivers.js';
@@ -80,9 +81,24 @@ export class Gateway {
     const lengths = config.windows.lengths.map((w) => parseIsoDuration(w) ?? 60_000);
     // A poll that started before a window ended must still land in it: wait two commits.
     const closeDelayMs = Math.max(2_000, 2 * config.store.commitIntervalMs);
+    const budget = new StoreBudget({
+      store: this.store,
+      log: namespaced(log, 'store'),
+      unitOf,
+      budgetBytes: config.store.budgetMB * 1024 * 1024,
+      shares: config.store.shares,
+      compactToMs: parseIsoDuration(config.store.compactTo) ?? 3_600_000,
+      windowLengthsMs: lengths,
+      keepAckedMs: parseIsoDuration(config.store.keepAcked) ?? 86_400_000,
+    });
     this.ingest = new IngestPipeline({
       store: this.store,
-      aggregator: new WindowAggregator(lengths, closeDelayMs),
+      budget,
+      aggregator: new WindowAggregator(
+        lengths,
+        closeDelayMs,
+        parseIsoDuration(config.windows.grace) ?? 300_000,
+      ),
       clock,
       log: namespaced(log, 'ingest'),
       unitOf,

@@ -11,6 +11,12 @@ export interface OutboxRow {
   attempts: number;
 }
 
+/** The window a summary row carries, so compaction can find the rows it replaces. */
+export interface OutboxWindow {
+  windowMs: number;
+  t0: number;
+}
+
 interface Row {
   seq: number;
   kind: string;
@@ -23,43 +29,134 @@ interface Row {
 /** Lower numbers go first: alarms and state, then live summaries, then backfill. */
 export const PRIORITY = { state: 0, live: 1, backfillCoarse: 2, backfillFine: 3, raw: 4 } as const;
 
+const META_PURGED_THROUGH = 'outbox.purged_through';
+
+/**
+ * The outbox. A row is marked acked when the broker accepts it and kept for replay until it is
+ * older than the retention, then purged; purging deletes only a prefix of the sequence, so
+ * `outbox.purged_through` tells exactly which rows left that way. Any other removal (dead
+ * letter, compaction, budget) is recorded elsewhere: nothing leaves the outbox unaccounted.
+ */
 export class OutboxTable {
-  private readonly insertStmt: Statement<[string, number, number, string]>;
+  private readonly insertStmt: Statement<
+    [string, number, number, string, number | null, number | null]
+  >;
   private readonly afterStmt: Statement<[number, number], Row>;
-  private readonly deleteStmt: Statement<[number]>;
+  private readonly ackStmt: Statement<[number, number]>;
   private readonly statsStmt: Statement<[], { n: number; oldest: number | null }>;
   private readonly headStmt: Statement<[], { seq: number | null }>;
+  private readonly firstKeptStmt: Statement<[number], { seq: number | null }>;
+  private readonly purgeStmt: Statement<[number]>;
+  private readonly getStmt: Statement<[number], Row>;
+  private readonly deadStmt: Statement<[string, number, number]>;
+  private readonly deleteStmt: Statement<[number]>;
+  private readonly unsentInStmt: Statement<[number, number, number], { seq: number }>;
+  private readonly metaGet: Statement<[string], { value: string }>;
+  private readonly metaSet: Statement<[string, string]>;
 
   constructor(db: Database) {
     this.insertStmt = db.prepare(
-      'INSERT INTO outbox (kind, priority, created_ms, body) VALUES (?, ?, ?, ?)',
+      'INSERT INTO outbox (kind, priority, created_ms, body, window_ms, t0) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.afterStmt = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.deleteStmt = db.prepare('DELETE FROM outbox WHERE seq = ?');
-    this.statsStmt = db.prepare('SELECT count(*) AS n, min(created_ms) AS oldest FROM outbox');
+    this.afterStmt = db.prepare(
+      `SELECT seq, kind, priority, created_ms, body, attempts FROM outbox
+        WHERE seq > ? AND acked_ms IS NULL ORDER BY seq LIMIT ?`,
+    );
+    this.ackStmt = db.prepare('UPDATE outbox SET acked_ms = ? WHERE seq = ? AND acked_ms IS NULL');
+    this.statsStmt = db.prepare(
+      'SELECT count(*) AS n, min(created_ms) AS oldest FROM outbox WHERE acked_ms IS NULL',
+    );
     // The sequence counter, not max(seq): with AUTOINCREMENT it survives deleting every row.
     this.headStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'");
+    this.firstKeptStmt = db.prepare(
+      'SELECT min(seq) AS seq FROM outbox WHERE acked_ms IS NULL OR acked_ms >= ?',
+    );
+    this.purgeStmt = db.prepare('DELETE FROM outbox WHERE seq <= ?');
+    this.getStmt = db.prepare(
+      'SELECT seq, kind, priority, created_ms, body, attempts FROM outbox WHERE seq = ?',
+    );
+    this.deadStmt = db.prepare(
+      `INSERT INTO dead_letter (seq, kind, priority, created_ms, body, reason, moved_ms)
+       SELECT seq, kind, priority, created_ms, body, ?, ? FROM outbox WHERE seq = ?`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM outbox WHERE seq = ?');
+    this.unsentInStmt = db.prepare(
+      `SELECT seq FROM outbox WHERE window_ms = ? AND t0 >= ? AND t0 < ? AND acked_ms IS NULL
+        ORDER BY seq`,
+    );
+    this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.metaSet = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
   }
 
   /** Appends a row (inside the caller's transaction); returns its sequence number. */
-  enqueue(kind: string, priority: number, createdMs: number, body: string): number {
-    return Number(this.insertStmt.run(kind, priority, createdMs, body).lastInsertRowid);
+  enqueue(
+    kind: string,
+    priority: number,
+    createdMs: number,
+    body: string,
+    window?: OutboxWindow,
+  ): number {
+    return Number(
+      this.insertStmt.run(
+        kind,
+        priority,
+        createdMs,
+        body,
+        window?.windowMs ?? null,
+        window?.t0 ?? null,
+      ).lastInsertRowid,
+    );
   }
 
-  /** Up to `limit` rows with seq > `afterSeq`, in sequence order. */
+  /** Up to `limit` unacked rows with seq > `afterSeq`, in sequence order. */
   after(afterSeq: number, limit: number): OutboxRow[] {
-    return this.afterStmt.all(afterSeq, limit).map((r) => ({
-      seq: r.seq,
-      kind: r.kind,
-      priority: r.priority,
-      createdMs: r.created_ms,
-      body: r.body,
-      attempts: r.attempts,
-    }));
+    return this.afterStmt.all(afterSeq, limit).map(toOutboxRow);
   }
 
-  delete(seq: number): boolean {
-    return this.deleteStmt.run(seq).changes > 0;
+  get(seq: number): OutboxRow | undefined {
+    const r = this.getStmt.get(seq);
+    return r ? toOutboxRow(r) : undefined;
+  }
+
+  /** The broker accepted the row: it stops being pending, and is kept for replay. */
+  markAcked(seq: number, nowMs: number): boolean {
+    return this.ackStmt.run(nowMs, seq).changes > 0;
+  }
+
+  /** Deletes the longest prefix of rows acked before `ackedBeforeMs`; returns rows deleted. */
+  purgeAcked(ackedBeforeMs: number): number {
+    const firstKept = this.firstKeptStmt.get(ackedBeforeMs)?.seq ?? this.headSeq() + 1;
+    const through = firstKept - 1;
+    if (through <= this.purgedThrough()) return 0;
+    const deleted = this.purgeStmt.run(through).changes;
+    this.metaSet.run(META_PURGED_THROUGH, String(through));
+    return deleted;
+  }
+
+  /** Every row with seq ≤ this left the outbox after being acked and kept for the retention. */
+  purgedThrough(): number {
+    return Number(this.metaGet.get(META_PURGED_THROUGH)?.value ?? 0);
+  }
+
+  /** Parks a row the upstream refused for good in the dead-letter table. */
+  deadLetter(seq: number, reason: string, nowMs: number): boolean {
+    const moved = this.deadStmt.run(reason, nowMs, seq).changes > 0;
+    if (moved) this.deleteStmt.run(seq);
+    return moved;
+  }
+
+  /** Seqs of unsent summary rows of one window length with t0 in [fromMs, toMs). */
+  unsentWindows(windowMs: number, fromMs: number, toMs: number): number[] {
+    return this.unsentInStmt.all(windowMs, fromMs, toMs).map((r) => r.seq);
+  }
+
+  /** Removes rows whose content is replaced or dropped; the caller records a gap for them. */
+  remove(seqs: readonly number[]): number {
+    let n = 0;
+    for (const seq of seqs) n += this.deleteStmt.run(seq).changes;
+    return n;
   }
 
   stats(): { pending: number; oldestMs: number | null } {
@@ -71,4 +168,27 @@ export class OutboxTable {
   headSeq(): number {
     return this.headStmt.get()?.seq ?? 0;
   }
+}
+
+function toOutboxRow(r: Row): OutboxRow {
+  return {
+    seq: r.seq,
+    kind: r.kind,
+    priority: r.priority,
+    createdMs: r.created_ms,
+    body: r.body,
+    attempts: r.attempts,
+  };
+}
+
+/** `[[1,3],[7,7]]` for 1,2,3,7: how a gap record lists the outbox rows it accounts for. */
+export function seqRanges(seqs: readonly number[]): [number, number][] {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s === last[1] + 1) last[1] = s;
+    else out.push([s, s]);
+  }
+  return out;
 }

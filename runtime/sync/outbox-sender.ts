@@ -48,8 +48,9 @@ const STOP_FLUSH_MS = 2_000;
 
 /**
  * Sends the outbox upstream over MQTT, QoS 1, in sequence order, with a bounded window of
- * messages in flight. A row is deleted only after the broker's PUBACK accepts it; after every
- * new connection everything still in the outbox is sent again from the lowest seq, so a lost
+ * messages in flight. A row stops being pending only once the broker's PUBACK accepts it (the
+ * store keeps it for replay, then purges it); after every new connection every pending row is
+ * sent again from the lowest seq, so a lost
  * link or a lost PUBACK costs a duplicate (the consumer dedupes by key), never a window.
  */
 export class OutboxSender implements Component {
@@ -63,8 +64,8 @@ export class OutboxSender implements Component {
   /** Highest seq sent on the current connection; the next send takes rows after it. */
   private cursor = 0;
   private readonly inFlight = new Map<number, TimerHandle>();
-  private readonly ackedToDelete: number[] = [];
-  private deleteScheduled?: NodeJS.Immediate;
+  private readonly ackedToMark: number[] = [];
+  private ackFlushScheduled?: NodeJS.Immediate;
   private reconnectTimer?: TimerHandle;
   private attempt = 0;
   private lastError?: string;
@@ -88,7 +89,7 @@ export class OutboxSender implements Component {
     const conn = this.conn;
     this.conn = undefined;
     this.clearInFlight();
-    this.flushDeletes();
+    this.flushAcks();
     if (!conn) return;
     if (conn.ready) await this.publishOffline(conn.client);
     await this.endGracefully(conn.client);
@@ -214,7 +215,7 @@ export class OutboxSender implements Component {
       if (current) this.inFlight.delete(row.seq);
       if (!err) {
         this.counters.acked++;
-        this.deleteAfterAck(row.seq);
+        this.markAckedSoon(row.seq);
         if (current) this.pump();
         return;
       }
@@ -232,21 +233,23 @@ export class OutboxSender implements Component {
     });
   }
 
-  /** Deletes acknowledged rows in one transaction per event-loop turn rather than one each. */
-  private deleteAfterAck(seq: number): void {
+  /** Marks acknowledged rows in one transaction per event-loop turn rather than one each (the
+   * store keeps them for replay, then purges them). */
+  private markAckedSoon(seq: number): void {
     // After stop the store may be closed; the row stays and is sent again next time.
     if (this.state === 'stopped') return;
-    this.ackedToDelete.push(seq);
-    this.deleteScheduled ??= setImmediate(() => this.flushDeletes());
+    this.ackedToMark.push(seq);
+    this.ackFlushScheduled ??= setImmediate(() => this.flushAcks());
   }
 
-  private flushDeletes(): void {
-    if (this.deleteScheduled) clearImmediate(this.deleteScheduled);
-    this.deleteScheduled = undefined;
-    if (this.ackedToDelete.length === 0) return;
-    const seqs = this.ackedToDelete.splice(0);
+  private flushAcks(): void {
+    if (this.ackFlushScheduled) clearImmediate(this.ackFlushScheduled);
+    this.ackFlushScheduled = undefined;
+    if (this.ackedToMark.length === 0) return;
+    const seqs = this.ackedToMark.splice(0);
+    const now = this.o.clock.wallMs();
     this.o.store.transaction(() => {
-      for (const seq of seqs) this.o.store.outbox.delete(seq);
+      for (const seq of seqs) this.o.store.outbox.markAcked(seq, now);
     });
   }
 

@@ -29,7 +29,9 @@ function pendingInStore(dataDir: string): number {
   if (!existsSync(file)) return 0;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return (
+      db.prepare('SELECT count(*) AS n FROM outbox WHERE acked_ms IS NULL').get() as { n: number }
+    ).n;
   } finally {
     db.close();
   }

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import type { SummaryRecord } from '../../runtime/ingest/summary-records.js';
+import type { SummaryRecord } from '../../runtime/windows/summary-records.js';
 
 export interface ReceivedEnvelope {
   v: number;

@@ -12,7 +12,7 @@ import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
 import { CODECS } from '../../runtime/devices/codecs.js';
 import { SimulatedGpio } from '../../runtime/drivers/gpio/simulated-gpio.js';
 import { Gateway } from '../../runtime/gateway/gateway.js';
-import type { SummaryRecord } from '../../runtime/ingest/summary-records.js';
+import type { SummaryRecord } from '../../runtime/windows/summary-records.js';
 import { silentLog } from '../../runtime/log/logger.js';
 import { simulatedDevice } from '../../scripts/simulators/device-models.js';
 import { FramedSerialSimulator } from '../../scripts/simulators/framed-serial-simulator.js';

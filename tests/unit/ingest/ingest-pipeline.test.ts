@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { SummaryRecord } from '../../../runtime/ingest/summary-records.js';
+import type { SummaryRecord } from '../../../runtime/windows/summary-records.js';
 import { T0, manualClock, reading, storeAndIngest } from '../../harness/gateway-fixtures.js';
 import { tempDir } from '../../harness/temp-dir.js';
 

@@ -30,13 +30,15 @@ describe('Store', () => {
     await c.stop();
   });
 
-  it('never reuses an outbox sequence number, even after every row is deleted', async () => {
+  it('never reuses an outbox sequence number, even after every row is acked and purged', async () => {
     const file = join(tempDir(), 'store.db');
     const a = await open(file);
     const seqs = a.transaction(() => [1, 2, 3].map((i) => a.outbox.enqueue('summary', 1, i, '[]')));
     expect(seqs).toEqual([1, 2, 3]);
-    for (const s of seqs) a.outbox.delete(s);
+    for (const s of seqs) a.outbox.markAcked(s, 10);
     expect(a.outbox.stats().pending).toBe(0);
+    expect(a.transaction(() => a.outbox.purgeAcked(11))).toBe(3);
+    expect(a.outbox.purgedThrough()).toBe(3);
     await a.stop();
     const b = await open(file);
     expect(b.outbox.headSeq()).toBe(3);
