@@ -165,7 +165,7 @@ export class IngestPipeline implements Component {
             continue;
           }
           const id = store.readings.insert(r);
-          if (aggregator.fold({ ...r, id }) === 'late') {
+          if (aggregator.foldWithId(r, id) === 'late') {
             late.rows++;
             late.from = Math.min(late.from, r.wallMs);
             late.to = Math.max(late.to, r.wallMs);
@@ -194,6 +194,7 @@ export class IngestPipeline implements Component {
       this.buffer = batch.concat(this.buffer).slice(-this.maxBuffered);
       this.o.log.error({ err, readings: batch.length }, 'commit failed; will retry next tick');
       store.readings.recount();
+      this.heldForClock = store.readings.heldCount(clock.bootId);
       this.rebuildWindows();
       return;
     }
@@ -265,7 +266,8 @@ export class IngestPipeline implements Component {
         );
       }
     }
-    if (this.heldForClock === 0 && store.readings.heldCount(clock.bootId) === 0) return;
+    // Counted at start and on every insert, so the common case costs no query.
+    if (this.heldForClock === 0) return;
     // Within one boot the monotonic clock is continuous: wall = mono + (wall − mono) now.
     const offsetMs = nowMs - Number(clock.monoNs()) / 1e6;
     const n = store.readings.restamp(clock.bootId, offsetMs, (r) => {

@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { CLOCK_STATES, type ClockState } from '../clock/clock.js';
 import type { Reading } from '../shared/reading.js';
-import { streamKey } from '../shared/stream-key.js';
 
 /** A reading as read back for re-folding into windows. */
 export interface StoredReading {
@@ -40,7 +39,7 @@ const META_EVICTED_THROUGH = 'readings.evicted_through';
 /** The raw readings ring, with the streams and boots tables it refers to. Rows leave the ring
  * only oldest first (by id), so `readings.evicted_through` says exactly which ones left. */
 export class ReadingsTable {
-  private readonly streamIds = new Map<string, number>();
+  private readonly streamIds = new Map<string, Map<string, number>>();
   private readonly bootIds = new Map<string, number>();
   private readonly insertStmt: Statement;
   private readonly findStream: Statement<[string, string], { id: number }>;
@@ -99,19 +98,21 @@ export class ReadingsTable {
     this.heldOfBootStmt = db.prepare(
       `SELECT r.id, s.device, s.point, r.value, r.quality, r.wall_ms, r.clock_state, r.mono_ns
          FROM readings r JOIN streams s ON s.id = r.stream
-        WHERE r.boot = ? AND r.held = 1 AND r.id > ? ORDER BY r.id LIMIT ?`,
+        WHERE r.held > 0 AND r.boot = ? AND r.held = 1 AND r.id > ? ORDER BY r.id LIMIT ?`,
     );
     this.restampStmt = db.prepare(
       `UPDATE readings SET wall_ms = mono_ns / 1000000 + ?, held = 0
-        WHERE boot = ? AND held = 1 AND id > ? AND id <= ?`,
+        WHERE held > 0 AND boot = ? AND held = 1 AND id > ? AND id <= ?`,
     );
     this.heldCountStmt = db.prepare(
-      'SELECT count(*) AS n FROM readings WHERE boot = ? AND held = 1',
+      'SELECT count(*) AS n FROM readings WHERE held > 0 AND boot = ? AND held = 1',
     );
     this.otherBootsStmt = db.prepare(
-      'SELECT count(*) AS n, min(wall_ms) AS lo, max(wall_ms) AS hi FROM readings WHERE held = 1 AND boot != ?',
+      'SELECT count(*) AS n, min(wall_ms) AS lo, max(wall_ms) AS hi FROM readings WHERE held > 0 AND held = 1 AND boot != ?',
     );
-    this.quarantineStmt = db.prepare('UPDATE readings SET held = 2 WHERE held = 1 AND boot != ?');
+    this.quarantineStmt = db.prepare(
+      'UPDATE readings SET held = 2 WHERE held > 0 AND held = 1 AND boot != ?',
+    );
     this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.metaSet = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -120,13 +121,18 @@ export class ReadingsTable {
   }
 
   streamId(device: string, point: string): number {
-    const key = streamKey(device, point);
-    const cached = this.streamIds.get(key);
+    // Nested maps: no key string is built per reading on the ingest path.
+    let points = this.streamIds.get(device);
+    if (!points) {
+      points = new Map();
+      this.streamIds.set(device, points);
+    }
+    const cached = points.get(point);
     if (cached !== undefined) return cached;
     const id =
       this.findStream.get(device, point)?.id ??
       Number(this.addStream.run(device, point).lastInsertRowid);
-    this.streamIds.set(key, id);
+    points.set(point, id);
     return id;
   }
 
@@ -152,7 +158,7 @@ export class ReadingsTable {
       r.monoNs,
       // A fractional time would fail the STRICT column and, with it, the whole tick.
       Math.round(r.wallMs),
-      CLOCK_STATES.indexOf(r.clockState),
+      r.clockState === 'synced' ? 0 : CLOCK_STATES.indexOf(r.clockState),
       held,
     );
     this.rows++;
@@ -163,6 +169,9 @@ export class ReadingsTable {
   *since(fromId: number, fromWallMs: number): Generator<StoredReading> {
     for (const row of this.sinceStmt.iterate(fromId, fromWallMs)) yield toStored(row);
   }
+
+  // Queries on held rows repeat `held > 0` so SQLite can use the partial index readings_held
+  // (it only proves a query fits a partial index from terms it finds literally).
 
   /** Readings of this boot held for the clock sync. */
   heldCount(bootId: string): number {

@@ -57,8 +57,16 @@ class Buckets {
   }
 }
 
+// One value is added to every window length in turn: remember the last index computed.
+let lastMagnitude = NaN;
+let lastIndex = 0;
+
 function bucketIndex(magnitude: number): number {
-  return Math.ceil(Math.log(magnitude) / LN_GAMMA);
+  if (magnitude !== lastMagnitude) {
+    lastMagnitude = magnitude;
+    lastIndex = Math.ceil(Math.log(magnitude) / LN_GAMMA);
+  }
+  return lastIndex;
 }
 
 function representative(index: number): number {

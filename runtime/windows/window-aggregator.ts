@@ -107,8 +107,18 @@ export class WindowAggregator {
   }
 
   /** Folds one reading into each length's window. */
-  fold(r: FoldableReading, { countLate = true, restamped = false }: FoldOptions = {}): FoldResult {
+  fold(r: FoldableReading, options: FoldOptions = {}): FoldResult {
+    return this.foldWithId(r, r.id, options);
+  }
+
+  /** `fold` for a reading whose store id is separate (ingest's hot path: no object copy). */
+  foldWithId(
+    r: Omit<FoldableReading, 'id'>,
+    id: number,
+    { countLate = true, restamped = false }: FoldOptions = {},
+  ): FoldResult {
     let result: FoldResult = 'folded';
+    const key = streamKey(r.device, r.point);
     for (const [length, windows] of this.open) {
       const t0 = Math.floor(r.wallMs / length) * length;
       const through = this.closedThrough.get(length);
@@ -123,12 +133,11 @@ export class WindowAggregator {
       } else {
         w = windows.get(t0);
         if (!w) {
-          w = { t0, streams: new Map(), minReadingId: r.id, flags: 0 };
+          w = { t0, streams: new Map(), minReadingId: id, flags: 0 };
           windows.set(t0, w);
         }
-        w.minReadingId = Math.min(w.minReadingId, r.id);
+        if (id < w.minReadingId) w.minReadingId = id;
       }
-      const key = streamKey(r.device, r.point);
       let s = w.streams.get(key);
       if (!s) {
         s = {
