@@ -35,12 +35,17 @@ export function reading(
 export function storeAndIngest(
   dir: string,
   clock: ManualClock,
-  options: { windowsMs?: number[]; readingsMaxRows?: number; maxBuffered?: number } = {},
+  options: {
+    windowsMs?: number[];
+    readingsMaxRows?: number;
+    maxBuffered?: number;
+    graceMs?: number;
+  } = {},
 ) {
   const store = new Store({ file: join(dir, 'store.db'), clock, log: silentLog() });
   const ingest = new IngestPipeline({
     store,
-    aggregator: new WindowAggregator(options.windowsMs ?? [60_000], 2_000),
+    aggregator: new WindowAggregator(options.windowsMs ?? [60_000], 2_000, options.graceMs ?? 0),
     clock,
     log: silentLog(),
     unitOf: (_d, p) => (p === 'voltage' ? 'VLT' : 'WTT'),

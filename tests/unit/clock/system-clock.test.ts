@@ -15,6 +15,15 @@ describe('SystemClock', () => {
     expect(new SystemClock({ evidence: 'trust-os' }).syncState()).toBe('synced');
   });
 
+  it('is unsynced while the wall clock is behind the last time the store saw', () => {
+    const clock = new SystemClock({ evidence: 'trust-os' });
+    clock.noteLastKnownWall(Date.now() - 60_000);
+    expect(clock.syncState()).toBe('synced');
+    // A box without a real-time clock that booted from an old image time.
+    clock.noteLastKnownWall(Date.now() + 3_600_000);
+    expect(clock.syncState()).toBe('unsynced');
+  });
+
   it('reads the kernel boot id, and falls back to a per-process id without one', () => {
     const id = readBootId();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

@@ -101,3 +101,30 @@ describe('WindowAggregator', () => {
     expect(agg.minOpenReadingId()).toBe(501);
   });
 });
+
+describe('WindowAggregator grace period', () => {
+  it('revises a closed window for a reading within grace, with the next revision number', () => {
+    const agg = new WindowAggregator([60_000], 0, 120_000);
+    agg.fold(r(T + 1_000, 1));
+    const [first] = agg.closeDue(T + 60_000);
+    expect(first?.streams[0]?.rev).toBe(0);
+    expect(agg.fold(r(T + 30_000, 5), { restamped: true })).toBe('revised');
+    const [revised] = agg.takeRevised();
+    expect(revised?.t0).toBe(T);
+    expect(revised?.streams[0]).toMatchObject({ rev: 1, stats: { n: 2, max: 5 } });
+    expect(agg.takeRevised()).toEqual([]);
+    // After the grace period the window is final: a reading for it is late.
+    agg.closeDue(T + 60_000 + 120_000);
+    expect(agg.fold(r(T + 30_000, 6))).toBe('late');
+    expect(agg.late).toBe(1);
+  });
+
+  it('marks the open windows on both sides of a clock step', () => {
+    const agg = new WindowAggregator([60_000], 0);
+    agg.fold(r(T + 10_000, 1));
+    agg.fold(r(T + 70_000, 1));
+    expect(agg.markClockStep(T + 10_000, T + 70_000)).toBe(2);
+    const closed = agg.closeDue(T + 120_000);
+    expect(closed.map((w) => w.streams[0]?.stats.flags)).toEqual([1, 1]);
+  });
+});
