@@ -14,7 +14,7 @@ import { ComponentStack, type StopReport } from '../lifecycle/component-stack.js
 import { namespaced, type Log } from '../log/logger.js';
 import { parseIsoDuration } from '../shared/iso-duration.js';
 import { formatPath } from '../shared/schema-issues.js';
-import { Store } from '../store/store.js';
+import { Store, type CorruptStoreReport } from '../store/store.js';
 import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
@@ -42,6 +42,14 @@ export interface GatewayStatus {
   ingest: IngestStats;
   upstream: SenderStats;
   outbox: { pending: number; oldestMs: number | null };
+  store: {
+    usedBytes: number;
+    budgetBytes: number;
+    /** Rows dropped since the store was created, by reason. */
+    drops: Record<string, number>;
+    startedAfterCrash: boolean;
+    corruption?: CorruptStoreReport;
+  };
 }
 
 export const STORE_FILE = 'store.db';
@@ -172,6 +180,13 @@ export class Gateway {
       ingest: this.ingest.stats(),
       upstream: this.sender.stats(),
       outbox: this.store.outbox.stats(),
+      store: {
+        usedBytes: this.store.usedBytes(),
+        budgetBytes: this.o.config.store.budgetMB * 1024 * 1024,
+        drops: this.store.gaps.drops(),
+        startedAfterCrash: this.store.startedAfterCrash,
+        ...(this.store.corruption ? { corruption: this.store.corruption } : {}),
+      },
     };
   }
 }

@@ -83,6 +83,8 @@ export class IngestPipeline implements Component {
   private otherBootsChecked = false;
   private lastTick?: { wallMs: number; monoNs: bigint; synced: boolean };
   private bytesAtStart = 0;
+  /** Readings of this tick too late for their window (one gap record per tick). */
+  private readonly late = { rows: 0, from: Infinity, to: -Infinity };
 
   constructor(private readonly o: IngestOptions) {
     this.maxBuffered = o.maxBuffered ?? 100_000;
@@ -92,6 +94,11 @@ export class IngestPipeline implements Component {
     this.rebuildWindows();
     this.heldForClock = this.o.store.readings.heldCount(this.o.clock.bootId);
     this.bytesAtStart = this.o.store.bytesWritten();
+    if (this.o.clock.syncState() !== 'synced')
+      this.o.log.warn(
+        { clock: this.o.clock.syncState(), held: this.heldForClock },
+        'the clock is not synced: readings are stored but held out of summaries until it is (set clock.sync: trust-os if this box keeps time without timesyncd)',
+      );
     this.schedule();
     await Promise.resolve();
   }
@@ -156,7 +163,11 @@ export class IngestPipeline implements Component {
     let held = 0;
     try {
       store.transaction(() => {
-        const late = { rows: 0, from: Infinity, to: -Infinity };
+        if (synced) aggregator.noteTime(nowMs);
+        const late = this.late;
+        late.rows = 0;
+        late.from = Infinity;
+        late.to = -Infinity;
         for (const r of batch) {
           if (r.clockState !== 'synced') {
             // Its wall time cannot be trusted: keep it out of the windows until re-stamped.
@@ -165,19 +176,15 @@ export class IngestPipeline implements Component {
             continue;
           }
           const id = store.readings.insert(r);
-          if (aggregator.foldWithId(r, id) === 'late') {
-            late.rows++;
-            late.from = Math.min(late.from, r.wallMs);
-            late.to = Math.max(late.to, r.wallMs);
-          }
+          if (aggregator.foldWithId(r, id) === 'late') this.countLate(r.wallMs);
         }
+        this.watchClock(nowMs, synced);
+        if (synced) this.restampHeld(nowMs);
         if (late.rows > 0)
           store.gaps.record(
             { class: 'reading', reason: 'late', from: late.from, to: late.to, rows: late.rows },
             nowMs,
           );
-        this.watchClock(nowMs, synced);
-        if (synced) this.restampHeld(nowMs);
         if (synced && closeWindows) closed = aggregator.closeDue(nowMs);
         revised = aggregator.takeRevised();
         for (const w of closed) this.writeWindow(w, nowMs);
@@ -214,6 +221,12 @@ export class IngestPipeline implements Component {
       this.counters.outboxRowsAdded += added;
       for (const listener of this.outboxListeners) listener();
     }
+  }
+
+  private countLate(wallMs: number): void {
+    this.late.rows++;
+    this.late.from = Math.min(this.late.from, wallMs);
+    this.late.to = Math.max(this.late.to, wallMs);
   }
 
   /** Records a wall-clock step between two ticks and marks the windows on either side. */
@@ -271,7 +284,8 @@ export class IngestPipeline implements Component {
     // Within one boot the monotonic clock is continuous: wall = mono + (wall − mono) now.
     const offsetMs = nowMs - Number(clock.monoNs()) / 1e6;
     const n = store.readings.restamp(clock.bootId, offsetMs, (r) => {
-      aggregator.fold(r, { restamped: true });
+      // Held so long that its window is past grace: counted and reported like any late reading.
+      if (aggregator.fold(r, { restamped: true }) === 'late') this.countLate(r.wallMs);
     });
     this.counters.restamped += n;
     this.heldForClock = 0;

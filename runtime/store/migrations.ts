@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
  * Schema migrations, applied in order inside one transaction; `PRAGMA user_version` records the
  * last one applied. A migration is never edited once released: add a new one.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: the first store.
   `
   CREATE TABLE meta (

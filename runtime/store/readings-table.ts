@@ -91,10 +91,12 @@ export class ReadingsTable {
     this.nthStmt = db.prepare('SELECT id FROM readings ORDER BY id LIMIT 1 OFFSET ?');
     this.maxIdStmt = db.prepare('SELECT max(id) AS id FROM readings');
     this.heldRangeStmt = db.prepare(
-      'SELECT count(*) AS n, min(wall_ms) AS lo, max(wall_ms) AS hi FROM readings WHERE id <= ? AND held > 0',
+      'SELECT count(*) AS n, min(wall_ms) AS lo, max(wall_ms) AS hi FROM readings WHERE held > 0 AND held = 1 AND id <= ?',
     );
     this.deleteThroughStmt = db.prepare('DELETE FROM readings WHERE id <= ?');
-    this.firstHeldStmt = db.prepare('SELECT min(id) AS id FROM readings WHERE held > 0');
+    this.firstHeldStmt = db.prepare(
+      'SELECT min(id) AS id FROM readings WHERE held > 0 AND held = 1',
+    );
     this.heldOfBootStmt = db.prepare(
       `SELECT r.id, s.device, s.point, r.value, r.quality, r.wall_ms, r.clock_state, r.mono_ns
          FROM readings r JOIN streams s ON s.id = r.stream
@@ -225,7 +227,8 @@ export class ReadingsTable {
     return this.maxIdStmt.get()?.id ?? 0;
   }
 
-  /** The id of the first held reading, if any. */
+  /** The id of the first reading waiting for this boot's clock sync, if any (quarantined rows
+   * of other boots are already reported lost and may rotate out). */
   firstHeldId(): number | undefined {
     return this.firstHeldStmt.get()?.id ?? undefined;
   }
@@ -236,7 +239,8 @@ export class ReadingsTable {
 
   /**
    * Deletes up to `n` of the oldest rows, never a row with id ≥ `stopBeforeId`. Returns what it
-   * removed, with the held (never summarised) rows among them, for the caller's gap record.
+   * removed, with the rows still waiting for a clock sync among them (never summarised, not yet
+   * reported) for the caller's gap record.
    */
   evictOldest(n: number, stopBeforeId: number): Eviction {
     const none: Eviction = {

@@ -1,3 +1,4 @@
+import { CLOCK_STATES } from '../clock/clock.js';
 import type { Log } from '../log/logger.js';
 import type { StreamWindow } from '../windows/window-aggregator.js';
 import { toSummaryRecords, type UnitLookup } from '../windows/summary-records.js';
@@ -199,11 +200,15 @@ export class StoreBudget {
         const name = readings.stream(row.stream);
         if (!name) continue;
         const prev = merged.get(row.stream);
+        const worst =
+          prev && CLOCK_STATES.indexOf(prev.clockState) > CLOCK_STATES.indexOf(row.clockState)
+            ? prev.clockState
+            : row.clockState;
         merged.set(row.stream, {
           device: name.device,
           point: name.point,
           stats: mergeStats(prev?.stats ?? emptyStats(), row.stats),
-          clockState: row.clockState,
+          clockState: worst,
           rev: 0,
         });
       }

@@ -265,6 +265,9 @@ export class Store implements Component {
 
   /** Counts WAL growth, and checkpoints once the WAL is past its threshold. */
   private afterWrite(): void {
+    // Inside an outer transaction (a nested one is a savepoint) the WAL is not final yet, and a
+    // checkpoint cannot run: the outer commit counts it.
+    if (this.s.db.inTransaction) return;
     const size = this.walSize();
     if (size > this.walBytesSeen) this.written += size - this.walBytesSeen;
     this.walBytesSeen = size;

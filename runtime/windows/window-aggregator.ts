@@ -91,6 +91,11 @@ export class WindowAggregator {
     byLength.set(t0, w);
   }
 
+  /** Tells the aggregator the current (synced) wall time: grace is measured from it. */
+  noteTime(nowWallMs: number): void {
+    this.lastCloseWallMs = Math.max(this.lastCloseWallMs, nowWallMs);
+  }
+
   getClosedThrough(lengthMs: number): number | undefined {
     return this.closedThrough.get(lengthMs);
   }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../../runtime/log/logger.js';
+import { MIGRATIONS } from '../../../runtime/store/migrations.js';
 import { Store } from '../../../runtime/store/store.js';
 import { manualClock } from '../../harness/gateway-fixtures.js';
 import { tempDir } from '../../harness/temp-dir.js';
@@ -68,5 +69,38 @@ describe('Store', () => {
     raw.pragma('user_version = 99');
     raw.close();
     await expect(open(file)).rejects.toThrow(/newer edge-gw \(schema 99/);
+  });
+});
+
+describe('Store migrations', () => {
+  it('upgrades a store written by the first release without losing its rows or its sequence', async () => {
+    const file = join(tempDir(), 'store.db');
+    const v1 = new Database(file);
+    v1.pragma('journal_mode = WAL');
+    v1.exec(MIGRATIONS[0] ?? '');
+    v1.pragma('user_version = 1');
+    v1.prepare("INSERT INTO meta (key, value) VALUES ('store_epoch', 'E1')").run();
+    v1.prepare("INSERT INTO streams (id, device, point) VALUES (1, 'lamp1', 'voltage')").run();
+    v1.prepare(
+      'INSERT INTO summaries (stream, window_ms, t0, rev, n, bad, sum, min, max, last, tlast) VALUES (1, 60000, 0, 0, 2, 0, 461, 230, 231, 231, 5)',
+    ).run();
+    for (const body of ['[1]', '[2]'])
+      v1.prepare(
+        "INSERT INTO outbox (kind, priority, created_ms, body) VALUES ('summary', 1, 1, ?)",
+      ).run(body);
+    v1.prepare('DELETE FROM outbox WHERE seq = 2').run();
+    v1.close();
+
+    const store = await open(file);
+    expect(store.epoch).toBe('E1');
+    expect(store.summaries.range(60_000, 0, 1)[0]?.stats).toMatchObject({
+      n: 2,
+      sum: 461,
+      min: 230,
+      max: 231,
+    });
+    expect(store.outbox.after(0, 10).map((r) => r.body)).toEqual(['[1]']);
+    expect(store.transaction(() => store.outbox.enqueue('summary', 1, 2, '[3]'))).toBe(3);
+    await store.stop();
   });
 });
