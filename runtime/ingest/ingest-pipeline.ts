@@ -83,6 +83,7 @@ export class IngestPipeline implements Component {
   private otherBootsChecked = false;
   private lastTick?: { wallMs: number; monoNs: bigint; synced: boolean };
   private bytesAtStart = 0;
+  private readonly bufferDrops = { rows: 0, from: Infinity, to: -Infinity };
   /** Readings of this tick too late for their window (one gap record per tick). */
   private readonly late = { rows: 0, from: Infinity, to: -Infinity };
 
@@ -113,7 +114,8 @@ export class IngestPipeline implements Component {
 
   push(reading: Reading): void {
     if (this.buffer.length >= this.maxBuffered) {
-      this.buffer.shift();
+      const dropped = this.buffer.shift();
+      if (dropped) this.noteBufferDrop([dropped]);
       // Logged once per episode (the counter carries the total); per-reading logging would
       // flood the journal exactly when the disk is in trouble.
       if (this.counters.droppedBufferFull++ === this.dropsLogged)
@@ -123,6 +125,17 @@ export class IngestPipeline implements Component {
         );
     }
     this.buffer.push(reading);
+  }
+
+  /** Readings dropped from memory while the store could not be written: counted now, and
+   * reported in a gap record by the first commit that succeeds. */
+  private noteBufferDrop(readings: Reading[]): void {
+    const d = this.bufferDrops;
+    for (const r of readings) {
+      d.rows++;
+      d.from = Math.min(d.from, r.wallMs);
+      d.to = Math.max(d.to, r.wallMs);
+    }
   }
 
   /** Called after a commit that added outbox rows (the sender wakes up on it). */
@@ -185,6 +198,18 @@ export class IngestPipeline implements Component {
             { class: 'reading', reason: 'late', from: late.from, to: late.to, rows: late.rows },
             nowMs,
           );
+        const lost = this.bufferDrops;
+        if (lost.rows > 0)
+          store.gaps.record(
+            {
+              class: 'reading',
+              reason: 'buffer_full',
+              from: Number.isFinite(lost.from) ? lost.from : null,
+              to: Number.isFinite(lost.to) ? lost.to : null,
+              rows: lost.rows,
+            },
+            nowMs,
+          );
         if (synced && closeWindows) closed = aggregator.closeDue(nowMs);
         revised = aggregator.takeRevised();
         for (const w of closed) this.writeWindow(w, nowMs);
@@ -198,7 +223,13 @@ export class IngestPipeline implements Component {
       // Nothing of this tick landed. Keep the readings for the next tick and rebuild the
       // windows from what the store does hold, so memory and disk agree again.
       this.counters.commitFailures++;
-      this.buffer = batch.concat(this.buffer).slice(-this.maxBuffered);
+      const kept = batch.concat(this.buffer);
+      const overflow = kept.length - this.maxBuffered;
+      if (overflow > 0) {
+        this.noteBufferDrop(kept.slice(0, overflow));
+        this.counters.droppedBufferFull += overflow;
+      }
+      this.buffer = kept.slice(Math.max(0, overflow));
       this.o.log.error({ err, readings: batch.length }, 'commit failed; will retry next tick');
       store.readings.recount();
       this.heldForClock = store.readings.heldCount(clock.bootId);
@@ -206,6 +237,9 @@ export class IngestPipeline implements Component {
       return;
     }
     this.heldForClock += held;
+    this.bufferDrops.rows = 0;
+    this.bufferDrops.from = Infinity;
+    this.bufferDrops.to = -Infinity;
     this.counters.committed += batch.length;
     if (this.counters.droppedBufferFull > this.dropsLogged) {
       this.o.log.warn(

@@ -34,7 +34,9 @@ export type DropReason =
   /** Readings that arrived after their window's grace period. */
   | 'late'
   /** Readings from a boot that ended before its clock was synchronised. */
-  | 'clock_unknown';
+  | 'clock_unknown'
+  /** Readings dropped from memory while the store could not be written (disk full, I/O error). */
+  | 'buffer_full';
 
 /** Readings rotated out of the ring after being summarised: counted, but nothing is missing. */
 export const ROTATED = 'raw_rotated';

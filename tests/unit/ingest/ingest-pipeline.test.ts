@@ -139,6 +139,12 @@ describe('IngestPipeline', () => {
     await clock.advance(1000);
     expect(ingest.stats()).toMatchObject({ buffered: 0, committed: 3 });
     expect([...store.readings.since(0, 0)].map((r) => r.value)).toEqual([3, 4, 5]);
+    // The two readings lost in memory are reported once the store is writable again.
+    expect(store.gaps.drops()).toEqual({ buffer_full: 2 });
+    const gap = store.outbox.after(0, 10).find((r) => r.kind === 'gap');
+    expect(JSON.parse(gap?.body ?? '[]')).toEqual([
+      { class: 'reading', reason: 'buffer_full', from: T0, to: T0, rows: 2 },
+    ]);
     await ingest.stop();
     await store.stop();
   });
