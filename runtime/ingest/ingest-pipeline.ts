@@ -1,13 +1,13 @@
-import { stampNow, type Clock, type TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import type { Reading } from '../shared/reading.js';
-import { ROTATED } from '../store/gaps-table.js';
 import { PRIORITY } from '../store/outbox-table.js';
 import { HELD } from '../store/readings-table.js';
 import type { Store } from '../store/store.js';
 import type { StoreBudget } from '../store/store-budget.js';
 import { toSummaryRecords, type UnitLookup } from '../windows/summary-records.js';
+import { ClockKeeper } from './clock-keeper.js';
 import type { ClosedWindow, StreamWindow, WindowAggregator } from '../windows/window-aggregator.js';
 
 export interface IngestOptions {
@@ -46,8 +46,6 @@ export interface IngestStats {
 
 const META_REFOLD_FROM = 'windows.refold_from_id';
 const metaClosedThrough = (lengthMs: number): string => `windows.${lengthMs}.closed_through`;
-/** A wall-clock jump larger than this between two ticks is a step, not drift. */
-const STEP_THRESHOLD_MS = 1_000;
 
 /**
  * Takes readings from the drivers and, once per tick, commits them in one transaction together
@@ -73,33 +71,27 @@ export class IngestPipeline implements Component {
     commitFailures: 0,
     droppedBufferFull: 0,
     pruned: 0,
-    restamped: 0,
-    clockSteps: 0,
   };
   private readonly maxBuffered: number;
   /** Drops already reported in the log. */
   private dropsLogged = 0;
-  private heldForClock = 0;
-  private otherBootsChecked = false;
-  private lastTick?: { wallMs: number; monoNs: bigint; synced: boolean };
   private bytesAtStart = 0;
-  private readonly bufferDrops = { rows: 0, from: Infinity, to: -Infinity };
+  /** Readings dropped from memory, not yet reported (see noteBufferDrop). */
+  private bufferDrops = emptyRange();
   /** Readings of this tick too late for their window (one gap record per tick). */
-  private readonly late = { rows: 0, from: Infinity, to: -Infinity };
+  private late = emptyRange();
+
+  private readonly clockKeeper: ClockKeeper;
 
   constructor(private readonly o: IngestOptions) {
     this.maxBuffered = o.maxBuffered ?? 100_000;
+    this.clockKeeper = new ClockKeeper(o);
   }
 
   async start(): Promise<void> {
     this.rebuildWindows();
-    this.heldForClock = this.o.store.readings.heldCount(this.o.clock.bootId);
+    this.clockKeeper.start();
     this.bytesAtStart = this.o.store.bytesWritten();
-    if (this.o.clock.syncState() !== 'synced')
-      this.o.log.warn(
-        { clock: this.o.clock.syncState(), held: this.heldForClock },
-        'the clock is not synced: readings are stored but held out of summaries until it is (set clock.sync: trust-os if this box keeps time without timesyncd)',
-      );
     this.schedule();
     await Promise.resolve();
   }
@@ -130,12 +122,7 @@ export class IngestPipeline implements Component {
   /** Readings dropped from memory while the store could not be written: counted now, and
    * reported in a gap record by the first commit that succeeds. */
   private noteBufferDrop(readings: Reading[]): void {
-    const d = this.bufferDrops;
-    for (const r of readings) {
-      d.rows++;
-      d.from = Math.min(d.from, r.wallMs);
-      d.to = Math.max(d.to, r.wallMs);
-    }
+    for (const r of readings) extend(this.bufferDrops, r.wallMs);
   }
 
   /** Called after a commit that added outbox rows (the sender wakes up on it). */
@@ -150,7 +137,7 @@ export class IngestPipeline implements Component {
       ...this.counters,
       buffered: this.buffer.length,
       late: this.o.aggregator.late,
-      heldForClock: this.heldForClock,
+      ...this.clockKeeper.stats(),
       bytesPerReading:
         this.counters.committed > 0 ? Math.round(written / this.counters.committed) : null,
     };
@@ -173,29 +160,25 @@ export class IngestPipeline implements Component {
     const outboxBefore = store.outbox.headSeq();
     let closed: ClosedWindow[] = [];
     let revised: ClosedWindow[] = [];
-    let held = 0;
     try {
       store.transaction(() => {
         if (synced) aggregator.noteTime(nowMs);
-        const late = this.late;
-        late.rows = 0;
-        late.from = Infinity;
-        late.to = -Infinity;
+        const late = (this.late = emptyRange());
         for (const r of batch) {
           if (r.clockState !== 'synced') {
             // Its wall time cannot be trusted: keep it out of the windows until re-stamped.
             store.readings.insert(r, HELD.clockSync);
-            if (r.bootId === clock.bootId) held++;
+            if (r.bootId === clock.bootId) this.clockKeeper.noteHeld();
             continue;
           }
           const id = store.readings.insert(r);
-          if (aggregator.foldWithId(r, id) === 'late') this.countLate(r.wallMs);
+          if (aggregator.foldWithId(r, id) === 'late') extend(late, r.wallMs);
         }
-        this.watchClock(nowMs, synced);
-        if (synced) this.restampHeld(nowMs);
+        this.clockKeeper.watch(nowMs, synced);
+        if (synced) this.clockKeeper.restampHeld(nowMs, (wallMs) => extend(late, wallMs));
         if (late.rows > 0)
           store.gaps.record(
-            { class: 'reading', reason: 'late', from: late.from, to: late.to, rows: late.rows },
+            { class: 'reading', reason: 'late', ...bounds(late), rows: late.rows },
             nowMs,
           );
         const lost = this.bufferDrops;
@@ -204,8 +187,7 @@ export class IngestPipeline implements Component {
             {
               class: 'reading',
               reason: 'buffer_full',
-              from: Number.isFinite(lost.from) ? lost.from : null,
-              to: Number.isFinite(lost.to) ? lost.to : null,
+              ...bounds(lost),
               rows: lost.rows,
             },
             nowMs,
@@ -232,14 +214,12 @@ export class IngestPipeline implements Component {
       this.buffer = kept.slice(Math.max(0, overflow));
       this.o.log.error({ err, readings: batch.length }, 'commit failed; will retry next tick');
       store.readings.recount();
-      this.heldForClock = store.readings.heldCount(clock.bootId);
+      this.clockKeeper.rolledBack();
       this.rebuildWindows();
       return;
     }
-    this.heldForClock += held;
-    this.bufferDrops.rows = 0;
-    this.bufferDrops.from = Infinity;
-    this.bufferDrops.to = -Infinity;
+    this.clockKeeper.committed();
+    this.bufferDrops = emptyRange();
     this.counters.committed += batch.length;
     if (this.counters.droppedBufferFull > this.dropsLogged) {
       this.o.log.warn(
@@ -255,78 +235,6 @@ export class IngestPipeline implements Component {
       this.counters.outboxRowsAdded += added;
       for (const listener of this.outboxListeners) listener();
     }
-  }
-
-  private countLate(wallMs: number): void {
-    this.late.rows++;
-    this.late.from = Math.min(this.late.from, wallMs);
-    this.late.to = Math.max(this.late.to, wallMs);
-  }
-
-  /** Records a wall-clock step between two ticks and marks the windows on either side. */
-  private watchClock(nowMs: number, synced: boolean): void {
-    const { clock, aggregator, store } = this.o;
-    const monoNs = clock.monoNs();
-    const last = this.lastTick;
-    this.lastTick = { wallMs: nowMs, monoNs, synced };
-    if (!last) return;
-    const expected = last.wallMs + Number(monoNs - last.monoNs) / 1e6;
-    const stepMs = nowMs - expected;
-    if (Math.abs(stepMs) <= STEP_THRESHOLD_MS) return;
-    this.counters.clockSteps++;
-    const marked = last.synced && synced ? aggregator.markClockStep(expected, nowMs) : 0;
-    store.events.add(
-      'clock_step',
-      'warning',
-      stampNow(clock),
-      {
-        stepMs: Math.round(stepMs),
-        from: last.synced ? Math.round(expected) : null,
-        to: synced ? nowMs : null,
-        wasSynced: last.synced,
-        synced,
-        windowsMarked: marked,
-      },
-      nowMs,
-    );
-    this.o.log.warn({ stepMs: Math.round(stepMs), synced }, 'the wall clock stepped');
-  }
-
-  /** At the first sync of this boot: re-stamps the readings held for it, and sets aside
-   * those held by earlier boots that never synced (they cannot be placed in time). */
-  private restampHeld(nowMs: number): void {
-    const { store, clock, aggregator } = this.o;
-    if (!this.otherBootsChecked) {
-      this.otherBootsChecked = true;
-      const lost = store.readings.quarantineOtherBoots(clock.bootId);
-      if (lost.rows > 0) {
-        const lastKnown = store.lastKnownWallMs ?? null;
-        store.gaps.record(
-          {
-            class: 'reading',
-            reason: 'clock_unknown',
-            from: lastKnown,
-            to: nowMs,
-            rows: lost.rows,
-          },
-          nowMs,
-        );
-      }
-    }
-    // Counted at start and on every insert, so the common case costs no query.
-    if (this.heldForClock === 0) return;
-    // Within one boot the monotonic clock is continuous: wall = mono + (wall − mono) now.
-    const offsetMs = nowMs - Number(clock.monoNs()) / 1e6;
-    const n = store.readings.restamp(clock.bootId, offsetMs, (r) => {
-      // Held so long that its window is past grace: counted and reported like any late reading.
-      if (aggregator.fold(r, { restamped: true }) === 'late') this.countLate(r.wallMs);
-    });
-    this.counters.restamped += n;
-    this.heldForClock = 0;
-    this.o.log.info(
-      { readings: n, offsetMs: Math.round(offsetMs) },
-      'clock synced; re-stamped held readings',
-    );
   }
 
   private writeWindow(w: ClosedWindow, nowMs: number): void {
@@ -363,13 +271,8 @@ export class IngestPipeline implements Component {
 
   /** Keeps the ring within its row cap: rotates out readings already in closed windows. */
   private rotateRing(): void {
-    const { readings, gaps } = this.o.store;
-    const excess = readings.count() - this.o.readingsMaxRows;
-    if (excess <= 0) return;
-    const stop = Math.min(this.refoldFrom(), readings.firstHeldId() ?? Infinity);
-    const ev = readings.evictOldest(excess, stop);
-    gaps.count(ROTATED, ev.rows);
-    this.counters.pruned += ev.rows;
+    const excess = this.o.store.readings.count() - this.o.readingsMaxRows;
+    if (excess > 0) this.counters.pruned += this.o.store.rotateReadings(excess, this.refoldFrom());
   }
 
   private checkBudget(nowMs: number): void {
@@ -428,4 +331,25 @@ export class IngestPipeline implements Component {
     }
     for (const [t0, streams] of byT0) aggregator.restoreRecent(length, t0, streams, nowMs);
   }
+}
+
+/** How many readings, over what time: what a gap record says about dropped readings. */
+interface TimeRange {
+  rows: number;
+  from: number;
+  to: number;
+}
+
+function emptyRange(): TimeRange {
+  return { rows: 0, from: Infinity, to: -Infinity };
+}
+
+function extend(range: TimeRange, wallMs: number): void {
+  range.rows++;
+  range.from = Math.min(range.from, wallMs);
+  range.to = Math.max(range.to, wallMs);
+}
+
+function bounds(range: TimeRange): { from: number | null; to: number | null } {
+  return range.rows > 0 ? { from: range.from, to: range.to } : { from: null, to: null };
 }

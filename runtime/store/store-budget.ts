@@ -91,9 +91,9 @@ export class StoreBudget {
       store.outbox.purgeAcked(ctx.nowMs - this.o.keepAckedMs);
       const rawShare = this.o.shares.raw * budget;
       if (store.readings.count() * this.rawRowBytes > rawShare)
-        pass.rawDropped += this.rotateRaw(
+        pass.rawDropped += store.rotateReadings(
           Math.ceil((store.readings.count() * this.rawRowBytes - rawShare) / this.rawRowBytes),
-          ctx,
+          ctx.keepReadingsFromId,
         );
       let used = store.usedBytes();
       if (used <= this.highWater * budget) return;
@@ -145,15 +145,6 @@ export class StoreBudget {
         return n > 0;
       }
     }
-  }
-
-  /** Rotates summarised readings out of the ring (no data lost: their windows hold them). */
-  private rotateRaw(rows: number, ctx: BudgetContext): number {
-    const { readings, gaps } = this.o.store;
-    const stop = Math.min(ctx.keepReadingsFromId, readings.firstHeldId() ?? Infinity);
-    const ev = readings.evictOldest(rows, stop);
-    gaps.count(ROTATED, ev.rows);
-    return ev.rows;
   }
 
   /** Drops the oldest raw readings under budget pressure, held ones included (with a gap). */

@@ -6,7 +6,7 @@ import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { ulid } from '../shared/ulid.js';
 import { EventsTable } from './events-table.js';
-import { GapsTable } from './gaps-table.js';
+import { GapsTable, ROTATED } from './gaps-table.js';
 import { MetaTable } from './meta-table.js';
 import { migrate } from './migrations.js';
 import { OutboxTable } from './outbox-table.js';
@@ -243,6 +243,18 @@ export class Store implements Component {
   /** The last synced wall time saved before this start; a floor for a box without an RTC. */
   get lastKnownWallMs(): number | undefined {
     return this.lastKnownWall;
+  }
+
+  /**
+   * Rotates up to `n` of the oldest readings out of the ring: only readings already summarised
+   * (before `keepFromId`, which open windows still need, and none waiting for the clock to
+   * sync). Nothing is lost, so no gap record; they are counted as rotated.
+   */
+  rotateReadings(n: number, keepFromId: number): number {
+    const { readings, gaps } = this.s;
+    const ev = readings.evictOldest(n, Math.min(keepFromId, readings.firstHeldId() ?? Infinity));
+    gaps.count(ROTATED, ev.rows);
+    return ev.rows;
   }
 
   /** Saves the current wall time (call inside a commit, only with a synced clock). */
