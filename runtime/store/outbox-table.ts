@@ -69,7 +69,8 @@ export class OutboxTable {
     // The sequence counter, not max(seq): with AUTOINCREMENT it survives deleting every row.
     this.headStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'");
     this.firstKeptStmt = db.prepare(
-      'SELECT min(seq) AS seq FROM outbox WHERE acked_ms IS NULL OR acked_ms >= ?',
+      // ORDER BY + LIMIT, not min(): the scan stops at the first row that must stay.
+      'SELECT seq FROM outbox WHERE acked_ms IS NULL OR acked_ms >= ? ORDER BY seq LIMIT 1',
     );
     this.purgeStmt = db.prepare('DELETE FROM outbox WHERE seq <= ?');
     this.getStmt = db.prepare(
