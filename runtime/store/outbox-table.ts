@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { MetaTable } from './meta-table.js';
 
 /** What the outbox holds: `kind` names the upstream stream (`data/<kind>`), `body` is the JSON
  * of its records; the envelope (epoch, seq, sent time) is added when it is sent. */
@@ -51,10 +52,11 @@ export class OutboxTable {
   private readonly deadStmt: Statement<[string, number, number]>;
   private readonly deleteStmt: Statement<[number]>;
   private readonly unsentInStmt: Statement<[number, number, number], { seq: number }>;
-  private readonly metaGet: Statement<[string], { value: string }>;
-  private readonly metaSet: Statement<[string, string]>;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly meta: MetaTable,
+  ) {
     this.insertStmt = db.prepare(
       'INSERT INTO outbox (kind, priority, created_ms, body, window_ms, t0) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -84,10 +86,6 @@ export class OutboxTable {
     this.unsentInStmt = db.prepare(
       `SELECT seq FROM outbox WHERE window_ms = ? AND t0 >= ? AND t0 < ? AND acked_ms IS NULL
         ORDER BY seq`,
-    );
-    this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?');
-    this.metaSet = db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
   }
 
@@ -132,13 +130,13 @@ export class OutboxTable {
     const through = firstKept - 1;
     if (through <= this.purgedThrough()) return 0;
     const deleted = this.purgeStmt.run(through).changes;
-    this.metaSet.run(META_PURGED_THROUGH, String(through));
+    this.meta.set(META_PURGED_THROUGH, String(through));
     return deleted;
   }
 
   /** Every row with seq ≤ this left the outbox after being acked and kept for the retention. */
   purgedThrough(): number {
-    return Number(this.metaGet.get(META_PURGED_THROUGH)?.value ?? 0);
+    return this.meta.getNumber(META_PURGED_THROUGH) ?? 0;
   }
 
   /** Parks a row the upstream refused for good in the dead-letter table. */

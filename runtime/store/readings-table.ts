@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { MetaTable } from './meta-table.js';
 import { CLOCK_STATES, type ClockState } from '../clock/clock.js';
 import type { Reading } from '../shared/reading.js';
 
@@ -68,12 +69,13 @@ export class ReadingsTable {
     { n: number; lo: number | null; hi: number | null }
   >;
   private readonly quarantineStmt: Statement<[number]>;
-  private readonly metaGet: Statement<[string], { value: string }>;
-  private readonly metaSet: Statement<[string, string]>;
   /** Rows in the ring, counted once at open and kept up to date, so trimming costs no scan. */
   private rows: number;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly meta: MetaTable,
+  ) {
     this.insertStmt = db.prepare(
       'INSERT INTO readings (stream, value, quality, boot, mono_ns, wall_ms, clock_state, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -114,10 +116,6 @@ export class ReadingsTable {
     );
     this.quarantineStmt = db.prepare(
       'UPDATE readings SET held = 2 WHERE held > 0 AND held = 1 AND boot != ?',
-    );
-    this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?');
-    this.metaSet = db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.rows = this.countStmt.get()?.n ?? 0;
   }
@@ -234,7 +232,7 @@ export class ReadingsTable {
   }
 
   evictedThrough(): number {
-    return Number(this.metaGet.get(META_EVICTED_THROUGH)?.value ?? 0);
+    return this.meta.getNumber(META_EVICTED_THROUGH) ?? 0;
   }
 
   /**
@@ -260,7 +258,7 @@ export class ReadingsTable {
     const rows = this.deleteThroughStmt.run(through).changes;
     if (rows === 0) return none;
     this.rows -= rows;
-    this.metaSet.run(META_EVICTED_THROUGH, String(Math.max(through, this.evictedThrough())));
+    this.meta.set(META_EVICTED_THROUGH, String(Math.max(through, this.evictedThrough())));
     return {
       rows,
       throughId: through,

@@ -156,12 +156,12 @@ export class Store implements Component {
       // Without a real-time clock a box may boot with an old time: the clock must not call
       // itself synced while it is behind a time this store has already seen.
       if (saved !== undefined) this.options.clock.noteLastKnownWall?.(saved);
-      const outbox = new OutboxTable(db);
+      const outbox = new OutboxTable(db, meta);
       this.walBytesSeen = this.walSize();
       return {
         db,
         meta,
-        readings: new ReadingsTable(db),
+        readings: new ReadingsTable(db, meta),
         summaries: new SummariesTable(db),
         outbox,
         events: new EventsTable(db, outbox),
