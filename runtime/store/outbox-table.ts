@@ -51,6 +51,10 @@ export class OutboxTable {
   private readonly getStmt: Statement<[number], Row>;
   private readonly deadStmt: Statement<[string, number, number]>;
   private readonly deleteStmt: Statement<[number]>;
+  private readonly deadListStmt: Statement<
+    [],
+    { seq: number; kind: string; reason: string; moved_ms: number }
+  >;
   private readonly unsentInStmt: Statement<[number, number, number], { seq: number }>;
 
   constructor(
@@ -83,6 +87,9 @@ export class OutboxTable {
        SELECT seq, kind, priority, created_ms, body, ?, ? FROM outbox WHERE seq = ?`,
     );
     this.deleteStmt = db.prepare('DELETE FROM outbox WHERE seq = ?');
+    this.deadListStmt = db.prepare(
+      'SELECT seq, kind, reason, moved_ms FROM dead_letter ORDER BY seq',
+    );
     this.unsentInStmt = db.prepare(
       `SELECT seq FROM outbox WHERE window_ms = ? AND t0 >= ? AND t0 < ? AND acked_ms IS NULL
         ORDER BY seq`,
@@ -144,6 +151,16 @@ export class OutboxTable {
     const moved = this.deadStmt.run(reason, nowMs, seq).changes > 0;
     if (moved) this.deleteStmt.run(seq);
     return moved;
+  }
+
+  /** Rows parked in the dead-letter table, oldest first. */
+  deadLetters(): { seq: number; kind: string; reason: string; movedMs: number }[] {
+    return this.deadListStmt.all().map((r) => ({
+      seq: r.seq,
+      kind: r.kind,
+      reason: r.reason,
+      movedMs: r.moved_ms,
+    }));
   }
 
   /** Seqs of unsent summary rows of one window length with t0 in [fromMs, toMs). */

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import type { Clock, TimerHandle } from '../clock/clock.js';
+import { stampNow, type Clock, type TimerHandle } from '../clock/clock.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
@@ -8,6 +8,7 @@ import type { OutboxRow } from '../store/outbox-table.js';
 import type { Store } from '../store/store.js';
 import { buildEnvelope } from './envelope.js';
 import { mqttOptions } from './mqtt-options.js';
+import { reasonName, refusalFor } from './reason-codes.js';
 import { gatewayTopics, type GatewayTopics } from './topics.js';
 
 export interface OutboxSenderOptions {
@@ -33,6 +34,8 @@ export interface SenderStats {
   published: number;
   acked: number;
   refused: number;
+  /** Rows parked in the dead-letter table after a refusal that retrying cannot change. */
+  deadLettered: number;
   ackTimeouts: number;
   inFlight: number;
 }
@@ -68,8 +71,17 @@ export class OutboxSender implements Component {
   private ackFlushScheduled?: NodeJS.Immediate;
   private reconnectTimer?: TimerHandle;
   private attempt = 0;
+  /** `topic reason` pairs already alarmed (see deadLetter). */
+  private readonly refusalsAlarmed = new Set<string>();
   private lastError?: string;
-  private readonly counters = { connects: 0, published: 0, acked: 0, refused: 0, ackTimeouts: 0 };
+  private readonly counters = {
+    connects: 0,
+    published: 0,
+    acked: 0,
+    refused: 0,
+    deadLettered: 0,
+    ackTimeouts: 0,
+  };
 
   constructor(private readonly o: OutboxSenderOptions) {
     this.topics = gatewayTopics(o.upstream.prefix, o.gatewayId);
@@ -215,6 +227,7 @@ export class OutboxSender implements Component {
       if (current) this.inFlight.delete(row.seq);
       if (!err) {
         this.counters.acked++;
+        if (this.refusalsAlarmed.size > 0) this.clearRefusals(this.topics.data(row.kind));
         this.markAckedSoon(row.seq);
         if (current) this.pump();
         return;
@@ -224,13 +237,52 @@ export class OutboxSender implements Component {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number') {
         this.counters.refused++;
+        if (refusalFor(code) === 'dead-letter') {
+          this.deadLetter(row, code);
+          this.pump();
+          return;
+        }
         this.o.log.warn(
-          { seq: row.seq, reasonCode: code, reason: err.message },
+          { seq: row.seq, reasonCode: reasonName(code) },
           'broker refused a message; backing off',
         );
       }
       this.lost(conn, err.message);
     });
+  }
+
+  private clearRefusals(topic: string): void {
+    for (const key of this.refusalsAlarmed)
+      if (key.startsWith(`${topic} `)) this.refusalsAlarmed.delete(key);
+  }
+
+  /** Parks a row the broker will never accept, with an alarm that says which and why; the
+   * rest of the outbox keeps flowing. */
+  private deadLetter(row: OutboxRow, code: number): void {
+    if (this.state === 'stopped') return;
+    const { store, clock } = this.o;
+    const reason = reasonName(code);
+    const topic = this.topics.data(row.kind);
+    // One alarm per topic and reason until that topic is accepted again: the alarm travels on
+    // data/event, which may be refused too, and must not feed itself.
+    const alarmKey = `${topic} ${reason}`;
+    const raise = !this.refusalsAlarmed.has(alarmKey);
+    this.refusalsAlarmed.add(alarmKey);
+    store.transaction(() => {
+      if (!store.outbox.deadLetter(row.seq, reason, clock.wallMs()) || !raise) return;
+      store.events.add(
+        'upstream_refused',
+        'alarm',
+        stampNow(clock),
+        { seq: row.seq, kind: row.kind, topic, reason },
+        clock.wallMs(),
+      );
+    });
+    this.counters.deadLettered++;
+    this.o.log.error(
+      { seq: row.seq, topic, reason },
+      'broker refused a message for good; parked it in the dead-letter table',
+    );
   }
 
   /** Marks acknowledged rows in one transaction per event-loop turn rather than one each (the

@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../runtime/clock/system-clock.js';
+import { UpstreamSchema, type UpstreamConfig } from '../../runtime/config/schema.js';
+import { silentLog } from '../../runtime/log/logger.js';
+import { fillDefaults } from '../../runtime/shared/fill-defaults.js';
+import { Store } from '../../runtime/store/store.js';
+import { OutboxSender } from '../../runtime/sync/outbox-sender.js';
+import { Mosquitto } from '../harness/mosquitto.js';
+import { tempDir } from '../harness/temp-dir.js';
+import { waitFor } from '../harness/wait-for.js';
+
+describe('a broker that refuses the data topic (ACL)', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    // The gateway may write its status and read acks, but not publish data/summary.
+    const acl = join(tempDir(), 'acl');
+    writeFileSync(
+      acl,
+      [
+        'topic readwrite egw/v1/lp1/status',
+        'topic read egw/v1/lp1/ack',
+        'topic write egw/v1/lp1/data/event',
+        '',
+      ].join('\n'),
+    );
+    broker = await Mosquitto.start([`acl_file ${acl}`]);
+  });
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  it('parks refused rows in the dead-letter table with one alarm, and keeps sending the rest', async () => {
+    const clock = new SystemClock({ evidence: 'trust-os' });
+    const store = new Store({ file: join(tempDir(), 'gw.db'), clock, log: silentLog() });
+    await store.start();
+    store.transaction(() => {
+      for (let i = 0; i < 20; i++) store.outbox.enqueue('summary', 1, i, '[]');
+    });
+    const sender = new OutboxSender({
+      store,
+      clock,
+      log: silentLog(),
+      upstream: fillDefaults(UpstreamSchema, { url: broker.url }) as UpstreamConfig,
+      gatewayId: 'lp1',
+      ackTimeoutMs: 2_000,
+    });
+    await sender.start();
+    try {
+      await waitFor(() => store.outbox.stats().pending === 0, 'every row to be settled', 20_000);
+      const stats = sender.stats();
+      expect(stats.deadLettered).toBe(20);
+      // No loop: one connection, each row published once.
+      expect(stats.connects).toBe(1);
+      expect(stats.published).toBe(21);
+      const parked = store.outbox.deadLetters();
+      expect(parked.map((r) => r.reason)).toEqual(Array(20).fill('0x87 not authorized'));
+      const alarms = store.events.ofKind('upstream_refused');
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]).toMatchObject({
+        severity: 'alarm',
+        data: { topic: 'egw/v1/lp1/data/summary', reason: '0x87 not authorized' },
+      });
+    } finally {
+      await sender.stop();
+      await store.stop();
+    }
+  });
+});
