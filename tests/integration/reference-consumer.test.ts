@@ -1,15 +1,10 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../runtime/clock/system-clock.js';
-import { UpstreamSchema, type UpstreamConfig } from '../../runtime/config/schema.js';
-import { silentLog } from '../../runtime/log/logger.js';
-import { fillDefaults } from '../../runtime/shared/fill-defaults.js';
-import { Store } from '../../runtime/store/store.js';
-import { OutboxSender } from '../../runtime/sync/outbox-sender.js';
 import { ReferenceConsumer } from '../../scripts/consumer/reference-consumer.js';
 import { FaultProxy, MQTT_PACKET } from '../../scripts/faults/fault-proxy.js';
 import { Mosquitto } from '../harness/mosquitto.js';
+import { storeAndSender } from '../harness/real-time-sender.js';
 import { tempDir } from '../harness/temp-dir.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -45,13 +40,6 @@ describe('gateway → lossy link → Mosquitto → reference consumer', () => {
   });
 
   it('stores every window exactly once although PUBACKs are lost, and retains the ack cursor', async () => {
-    const clock = new SystemClock({ evidence: 'trust-os' });
-    const store = new Store({ file: join(tempDir(), 'gw.db'), clock, log: silentLog() });
-    await store.start();
-    store.transaction(() => {
-      for (let i = 0; i < ROWS; i++)
-        store.outbox.enqueue('summary', 1, clock.wallMs(), JSON.stringify([record(i)]));
-    });
     const consumer = new ReferenceConsumer({
       brokerUrl: broker.url,
       dbFile: join(tempDir(), 'consumer.db'),
@@ -64,14 +52,11 @@ describe('gateway → lossy link → Mosquitto → reference consumer', () => {
     proxy.setPacketFilter(
       (dir, type) => dir === 'down' && type === MQTT_PACKET.PUBACK && ++pubacks % 40 === 0,
     );
-    const sender = new OutboxSender({
-      store,
-      clock,
-      log: silentLog(),
-      upstream: fillDefaults(UpstreamSchema, { url: proxy.url }) as UpstreamConfig,
-      gatewayId: 'lp1',
-      ackTimeoutMs: 500,
-    });
+    const { store, sender } = await storeAndSender(
+      proxy.url,
+      Array.from({ length: ROWS }, (_, i) => JSON.stringify([record(i)])),
+      500,
+    );
     await sender.start();
     try {
       await waitFor(() => store.outbox.stats().pending === 0, 'the outbox to drain', 60_000);

@@ -1,13 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../runtime/clock/system-clock.js';
-import { UpstreamSchema, type UpstreamConfig } from '../../runtime/config/schema.js';
-import { silentLog } from '../../runtime/log/logger.js';
-import { fillDefaults } from '../../runtime/shared/fill-defaults.js';
-import { Store } from '../../runtime/store/store.js';
-import { OutboxSender } from '../../runtime/sync/outbox-sender.js';
 import { Mosquitto } from '../harness/mosquitto.js';
+import { storeAndSender } from '../harness/real-time-sender.js';
 import { tempDir } from '../harness/temp-dir.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -32,20 +27,7 @@ describe('a broker that refuses the data topic (ACL)', () => {
   });
 
   it('parks refused rows in the dead-letter table with one alarm, and keeps sending the rest', async () => {
-    const clock = new SystemClock({ evidence: 'trust-os' });
-    const store = new Store({ file: join(tempDir(), 'gw.db'), clock, log: silentLog() });
-    await store.start();
-    store.transaction(() => {
-      for (let i = 0; i < 20; i++) store.outbox.enqueue('summary', 1, i, '[]');
-    });
-    const sender = new OutboxSender({
-      store,
-      clock,
-      log: silentLog(),
-      upstream: fillDefaults(UpstreamSchema, { url: broker.url }) as UpstreamConfig,
-      gatewayId: 'lp1',
-      ackTimeoutMs: 2_000,
-    });
+    const { store, sender } = await storeAndSender(broker.url, Array<string>(20).fill('[]'), 2_000);
     await sender.start();
     try {
       await waitFor(() => store.outbox.stats().pending === 0, 'every row to be settled', 20_000);
