@@ -48,7 +48,6 @@ export class OutboxTable {
   private readonly headStmt: Statement<[], { seq: number | null }>;
   private readonly firstKeptStmt: Statement<[number], { seq: number | null }>;
   private readonly purgeStmt: Statement<[number]>;
-  private readonly getStmt: Statement<[number], Row>;
   private readonly deadStmt: Statement<[string, number, number]>;
   private readonly deleteStmt: Statement<[number]>;
   private readonly deadListStmt: Statement<
@@ -79,9 +78,6 @@ export class OutboxTable {
       'SELECT seq FROM outbox WHERE acked_ms IS NULL OR acked_ms >= ? ORDER BY seq LIMIT 1',
     );
     this.purgeStmt = db.prepare('DELETE FROM outbox WHERE seq <= ?');
-    this.getStmt = db.prepare(
-      'SELECT seq, kind, priority, created_ms, body, attempts FROM outbox WHERE seq = ?',
-    );
     this.deadStmt = db.prepare(
       `INSERT INTO dead_letter (seq, kind, priority, created_ms, body, reason, moved_ms)
        SELECT seq, kind, priority, created_ms, body, ?, ? FROM outbox WHERE seq = ?`,
@@ -119,11 +115,6 @@ export class OutboxTable {
   /** Up to `limit` unacked rows with seq > `afterSeq`, in sequence order. */
   after(afterSeq: number, limit: number): OutboxRow[] {
     return this.afterStmt.all(afterSeq, limit).map(toOutboxRow);
-  }
-
-  get(seq: number): OutboxRow | undefined {
-    const r = this.getStmt.get(seq);
-    return r ? toOutboxRow(r) : undefined;
   }
 
   /** The broker accepted the row: it stops being pending, and is kept for replay. */
