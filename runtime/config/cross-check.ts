@@ -177,6 +177,8 @@ function checkUpstream(config: SiteConfig): SchemaIssue[] {
     ['tls.ca', up.tls?.ca],
     ['tls.cert', up.tls?.cert],
     ['tls.key', up.tls?.key],
+    ['commands.hmacKeyFile', up.commands?.hmacKeyFile],
+    ['commands.ed25519PublicKeyFile', up.commands?.ed25519PublicKeyFile],
   ];
   for (const [field, path] of files) {
     if (path && !existsSync(path))
@@ -186,6 +188,12 @@ function checkUpstream(config: SiteConfig): SchemaIssue[] {
         allowed: "an existing file (relative paths start at the config file's folder)",
       });
   }
+  if (up.commands && !up.commands.hmacKeyFile && !up.commands.ed25519PublicKeyFile)
+    issues.push({
+      path: ['upstream', 'commands'],
+      problem: 'no key to check commands against, so every command would be refused',
+      allowed: 'commands.hmacKeyFile and/or commands.ed25519PublicKeyFile',
+    });
   if (up.tls && Boolean(up.tls.cert) !== Boolean(up.tls.key))
     issues.push({
       path: ['upstream', 'tls'],

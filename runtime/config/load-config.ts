@@ -86,6 +86,10 @@ function resolvePaths(config: SiteConfig, baseDir: string): SiteConfig {
     if (tls.cert) tls.cert = abs(tls.cert);
     if (tls.key) tls.key = abs(tls.key);
   }
+  const commands = out.upstream.commands;
+  if (commands?.hmacKeyFile) commands.hmacKeyFile = abs(commands.hmacKeyFile);
+  if (commands?.ed25519PublicKeyFile)
+    commands.ed25519PublicKeyFile = abs(commands.ed25519PublicKeyFile);
   for (const model of out.models) model.bundle = abs(model.bundle);
   return out;
 }

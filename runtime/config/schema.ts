@@ -186,6 +186,73 @@ export const UpstreamSchema = Type.Object(
       default: false,
       description: 'true to allow unencrypted mqtt:// to a host other than loopback',
     }),
+    ack: literalUnion(['puback', 'consumer'] as const, {
+      default: 'puback',
+      description:
+        '"consumer" when a consumer publishes the retained ack cursor: rows are deleted only at that cursor; "puback" keeps acked rows for store.keepAcked',
+    }),
+    encoding: literalUnion(['json', 'cbor', 'cbor+deflate'] as const, {
+      default: 'json',
+      description: 'payload encoding of data messages: "json", "cbor" or "cbor+deflate"',
+    }),
+    maxInFlight: Type.Integer({
+      minimum: 1,
+      maximum: 16,
+      default: 16,
+      description:
+        "messages awaiting PUBACK at once, 1 to 16 (the broker's Receive Maximum lowers it)",
+    }),
+    ackTimeoutS: Type.Number({
+      minimum: 1,
+      maximum: 600,
+      default: 15,
+      description: 'seconds without a PUBACK after which the link is treated as dead',
+    }),
+    backfill: Type.Object(
+      {
+        bytesPerS: Type.Integer({
+          minimum: 100,
+          maximum: 100_000_000,
+          default: 8192,
+          description:
+            'bytes per second for backfill (a backlog after an outage); alarms and live windows are not limited',
+        }),
+        msgsPerS: Type.Number({
+          minimum: 0.1,
+          maximum: 100_000,
+          default: 50,
+          description: 'messages per second for backfill',
+        }),
+        startDelayMaxS: Type.Number({
+          minimum: 0,
+          maximum: 3600,
+          default: 300,
+          description:
+            'backfill starts after a random delay of up to this many seconds after each reconnect, so a city of gateways does not drain at once',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    commands: Type.Optional(
+      Type.Object(
+        {
+          hmacKeyFile: Type.Optional(FilePath),
+          ed25519PublicKeyFile: Type.Optional(FilePath),
+          maxAgeS: Type.Integer({
+            minimum: 10,
+            maximum: 86_400,
+            default: 600,
+            description:
+              'seconds: a command issued longer ago than this (or as far in the future) is refused',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'who may send commands: an HMAC-SHA256 key file and/or an Ed25519 public key (PEM); without one every command is refused',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import type { Clock } from '../clock/clock.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { DeviceCatalogue } from '../devices/catalogue.js';
@@ -59,6 +60,24 @@ export const STORE_FILE = 'store.db';
  * (store, ingest, sender, then the buses that feed them); stop is the reverse, so the buses
  * stop producing before ingest commits what is left and the store closes last.
  */
+/** The retained birth message: what this gateway measures, in which units and windows, and
+ * the digest of the config it runs, so a platform can tell when a site was changed. */
+function birthCatalogue(
+  config: SiteConfig,
+  profiles: Map<string, DeviceProfile>,
+): Record<string, unknown> {
+  return {
+    devices: config.devices.map((d) => ({
+      id: d.id,
+      profile: d.profile,
+      metrics: (profiles.get(d.id)?.points ?? []).map((p) => ({ name: p.name, unit: p.unit })),
+    })),
+    windows: config.windows.lengths,
+    models: config.models.map((m) => ({ name: m.name, bundle: basename(m.bundle) })),
+    configDigest: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
+  };
+}
+
 export class Gateway {
   readonly store: Store;
   readonly ingest: IngestPipeline;
@@ -85,6 +104,7 @@ export class Gateway {
       file: join(config.gateway.dataDir, STORE_FILE),
       clock,
       log: namespaced(log, 'store'),
+      consumerAck: config.upstream.ack === 'consumer',
     });
     const lengths = config.windows.lengths.map((w) => parseIsoDuration(w) ?? 60_000);
     // A poll that started before a window ended must still land in it: wait two commits.
@@ -120,6 +140,7 @@ export class Gateway {
       upstream: config.upstream,
       gatewayId: config.gateway.id,
       ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
+      birth: () => birthCatalogue(config, profiles),
     });
     this.ingest.onOutbox(() => this.sender.wake());
     this.drivers = buildDrivers(config, {

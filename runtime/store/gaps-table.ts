@@ -36,7 +36,9 @@ export type DropReason =
   /** Readings from a boot that ended before its clock was synchronised. */
   | 'clock_unknown'
   /** Readings dropped from memory while the store could not be written (disk full, I/O error). */
-  | 'buffer_full';
+  | 'buffer_full'
+  /** Rows the upstream refused for good (parked in the dead-letter table with an alarm). */
+  | 'refused';
 
 /** Readings rotated out of the ring after being summarised: counted, but nothing is missing. */
 export const ROTATED = 'raw_rotated';

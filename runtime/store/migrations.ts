@@ -149,6 +149,18 @@ export const MIGRATIONS: readonly string[] = [
     rows   INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3: northbound sync (issue 5): the sender takes pending rows by priority, then seq; commands
+  // from upstream are executed once per id.
+  `
+  CREATE INDEX outbox_pending ON outbox (priority, seq) WHERE acked_ms IS NULL;
+
+  CREATE TABLE commands (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    result      TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

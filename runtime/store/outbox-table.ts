@@ -31,6 +31,9 @@ interface Row {
 export const PRIORITY = { state: 0, live: 1, backfillCoarse: 2, backfillFine: 3, raw: 4 } as const;
 
 const META_PURGED_THROUGH = 'outbox.purged_through';
+const META_CONSUMER_ACKED = 'outbox.consumer_acked';
+/** Summary rows of windows this long or longer are coarse backfill, sent before fine windows. */
+const COARSE_WINDOW_MS = 3_600_000;
 
 /**
  * The outbox. A row is marked acked when the broker accepts it and kept for replay until it is
@@ -55,6 +58,12 @@ export class OutboxTable {
     { seq: number; kind: string; reason: string; moved_ms: number }
   >;
   private readonly unsentInStmt: Statement<[number, number, number], { seq: number }>;
+  private readonly pendingStmt: Statement<[number], Row>;
+  private readonly demoteStmt: Statement<[number, number, number, number]>;
+  private readonly replayStmt: Statement<[number]>;
+  private readonly heldFromStmt: Statement<[number], { n: number; lo: number | null }>;
+  /** Rows leave only at the consumer's ack cursor (L2), never for age after a PUBACK alone. */
+  private consumerAck = false;
 
   constructor(
     db: Database,
@@ -85,6 +94,20 @@ export class OutboxTable {
     this.deleteStmt = db.prepare('DELETE FROM outbox WHERE seq = ?');
     this.deadListStmt = db.prepare(
       'SELECT seq, kind, reason, moved_ms FROM dead_letter ORDER BY seq',
+    );
+    this.pendingStmt = db.prepare(
+      `SELECT seq, kind, priority, created_ms, body, attempts FROM outbox
+        WHERE acked_ms IS NULL ORDER BY priority, seq LIMIT ?`,
+    );
+    this.demoteStmt = db.prepare(
+      `UPDATE outbox SET priority = CASE WHEN window_ms >= ? THEN ? ELSE ? END
+        WHERE priority = ${PRIORITY.live} AND acked_ms IS NULL AND created_ms < ?`,
+    );
+    this.replayStmt = db.prepare(
+      'UPDATE outbox SET acked_ms = NULL WHERE seq >= ? AND acked_ms IS NOT NULL',
+    );
+    this.heldFromStmt = db.prepare(
+      'SELECT count(*) AS n, min(seq) AS lo FROM outbox WHERE seq >= ?',
     );
     this.unsentInStmt = db.prepare(
       `SELECT seq FROM outbox WHERE window_ms = ? AND t0 >= ? AND t0 < ? AND acked_ms IS NULL
@@ -117,6 +140,64 @@ export class OutboxTable {
     return this.afterStmt.all(afterSeq, limit).map(toOutboxRow);
   }
 
+  /** Up to `limit` unacked rows, most urgent first: by priority, then in sequence order. */
+  pending(limit: number): OutboxRow[] {
+    return this.pendingStmt.all(limit).map(toOutboxRow);
+  }
+
+  /**
+   * Live summaries created before `createdBeforeMs` become backfill: coarse windows first, then
+   * fine ones. Called when a connection comes up, so what waited out an outage queues behind
+   * alarms and fresh windows instead of in front of them. Returns rows demoted.
+   */
+  demoteBacklog(createdBeforeMs: number): number {
+    return this.demoteStmt.run(
+      COARSE_WINDOW_MS,
+      PRIORITY.backfillCoarse,
+      PRIORITY.backfillFine,
+      createdBeforeMs,
+    ).changes;
+  }
+
+  /**
+   * A consumer asked for everything from `fromSeq`: rows still held become pending again.
+   * Returns how many, and the lowest seq still held at or after `fromSeq` (rows below it left
+   * the store after an ack, or are accounted for by a gap record).
+   */
+  replayFrom(fromSeq: number): { rows: number; firstHeld: number | null } {
+    this.replayStmt.run(fromSeq);
+    const held = this.heldFromStmt.get(fromSeq);
+    return { rows: held?.n ?? 0, firstHeld: held?.lo ?? null };
+  }
+
+  /** Deletion waits for the consumer's ack cursor (see ackedByConsumer) instead of a retention. */
+  useConsumerAck(on: boolean): void {
+    this.consumerAck = on;
+  }
+
+  get consumerAckMode(): boolean {
+    return this.consumerAck;
+  }
+
+  /** The highest seq the consumer has said it stored everything up to (0 if none). */
+  consumerAcked(): number {
+    return this.meta.getNumber(META_CONSUMER_ACKED) ?? 0;
+  }
+
+  /**
+   * The consumer stored everything up to `through` (L2): those rows are deleted, acked or not.
+   * Only moves forward; returns rows deleted. A cursor past the head is ignored (it belongs to
+   * another store with the same epoch, which cannot happen, or to a forged ack).
+   */
+  ackedByConsumer(through: number): number {
+    if (through > this.headSeq() || through <= this.consumerAcked()) return 0;
+    this.meta.set(META_CONSUMER_ACKED, String(through));
+    if (through <= this.purgedThrough()) return 0;
+    const deleted = this.purgeStmt.run(through).changes;
+    this.meta.set(META_PURGED_THROUGH, String(through));
+    return deleted;
+  }
+
   /** The broker accepted the row: it stops being pending, and is kept for replay. */
   markAcked(seq: number, nowMs: number): boolean {
     return this.ackStmt.run(nowMs, seq).changes > 0;
@@ -125,14 +206,19 @@ export class OutboxTable {
   /** Deletes the longest prefix of rows acked before `ackedBeforeMs`; returns rows deleted. */
   purgeAcked(ackedBeforeMs: number): number {
     const firstKept = this.firstKeptStmt.get(ackedBeforeMs)?.seq ?? this.headSeq() + 1;
-    const through = firstKept - 1;
+    // With an acking consumer a PUBACK alone never frees a row: the broker may have had no
+    // subscriber, and only the consumer's cursor says the data is safe.
+    const through = this.consumerAck
+      ? Math.min(firstKept - 1, this.consumerAcked())
+      : firstKept - 1;
     if (through <= this.purgedThrough()) return 0;
     const deleted = this.purgeStmt.run(through).changes;
     this.meta.set(META_PURGED_THROUGH, String(through));
     return deleted;
   }
 
-  /** Every row with seq ≤ this left the outbox after being acked and kept for the retention. */
+  /** Every row with seq ≤ this left the outbox after being acked (by the consumer's cursor, or
+   * by a PUBACK and the retention). */
   purgedThrough(): number {
     return this.meta.getNumber(META_PURGED_THROUGH) ?? 0;
   }

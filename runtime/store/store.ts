@@ -5,12 +5,14 @@ import { stampNow, type Clock } from '../clock/clock.js';
 import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { ulid } from '../shared/ulid.js';
+import { CommandsTable } from './commands-table.js';
 import { EventsTable } from './events-table.js';
 import { GapsTable, ROTATED } from './gaps-table.js';
 import { MetaTable } from './meta-table.js';
 import { migrate } from './migrations.js';
 import { OutboxTable } from './outbox-table.js';
 import { ReadingsTable } from './readings-table.js';
+import { lockStore } from './store-lock.js';
 import { SummariesTable } from './summaries-table.js';
 
 export interface StoreOptions {
@@ -20,6 +22,8 @@ export interface StoreOptions {
   /** The write-ahead log is copied into the database once it grows past this. Larger means
    * fewer checkpoints (less flash wear for rewritten pages), a longer WAL replay after a crash. */
   walCheckpointBytes?: number;
+  /** Outbox rows are deleted only at the consumer's ack cursor (upstream.ack = "consumer"). */
+  consumerAck?: boolean;
 }
 
 /** What happened to a store that could not be used. */
@@ -36,6 +40,7 @@ interface OpenStore {
   outbox: OutboxTable;
   events: EventsTable;
   gaps: GapsTable;
+  commands: CommandsTable;
   epoch: string;
   pageSize: number;
 }
@@ -88,16 +93,21 @@ export class Store implements Component {
   private lastKnownWall?: number;
   private corrupt?: CorruptStoreReport;
   private uncleanStop = false;
+  private unlock = (): void => undefined;
 
   constructor(private readonly options: StoreOptions) {}
 
   async start(): Promise<void> {
     mkdirSync(dirname(this.options.file), { recursive: true });
     this.corrupt = undefined;
+    this.unlock = lockStore(this.options.file);
     try {
       this.open = this.openFile();
     } catch (err) {
-      if (!isCorruption(err)) throw err;
+      if (!isCorruption(err)) {
+        this.unlock();
+        throw err;
+      }
       const reason = err instanceof Error ? err.message : String(err);
       const movedTo = this.moveAside();
       this.corrupt = { reason, movedTo };
@@ -157,6 +167,7 @@ export class Store implements Component {
       // itself synced while it is behind a time this store has already seen.
       if (saved !== undefined) this.options.clock.noteLastKnownWall?.(saved);
       const outbox = new OutboxTable(db, meta);
+      outbox.useConsumerAck(this.options.consumerAck ?? false);
       this.walBytesSeen = this.walSize();
       return {
         db,
@@ -166,6 +177,7 @@ export class Store implements Component {
         outbox,
         events: new EventsTable(db, outbox),
         gaps: new GapsTable(db, outbox),
+        commands: new CommandsTable(db),
         epoch,
         pageSize: db.pragma('page_size', { simple: true }) as number,
       };
@@ -194,6 +206,7 @@ export class Store implements Component {
     this.open.db.prepare('DELETE FROM meta WHERE key = ?').run(META_OPEN);
     this.open.db.close();
     this.open = undefined;
+    this.unlock();
     await Promise.resolve();
   }
 
@@ -222,6 +235,9 @@ export class Store implements Component {
   }
   get gaps(): GapsTable {
     return this.s.gaps;
+  }
+  get commands(): CommandsTable {
+    return this.s.commands;
   }
   get file(): string {
     return this.options.file;

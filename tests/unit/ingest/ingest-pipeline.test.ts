@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { SummaryRecord } from '../../../runtime/windows/summary-records.js';
 import { T0, manualClock, reading, storeAndIngest } from '../../harness/gateway-fixtures.js';
@@ -58,8 +60,14 @@ describe('IngestPipeline', () => {
     }
     // Crash: the first process is gone (its clock never moves again, so it never stops or
     // closes its window). A new process opens the same file.
+    // A copy of the open store's files is what the dead process left (one writer per store:
+    // the same file cannot be opened twice in one process).
+    const after = tempDir();
+    for (const suffix of ['', '-wal'])
+      if (existsSync(join(dir, `store.db${suffix}`)))
+        copyFileSync(join(dir, `store.db${suffix}`), join(after, `store.db${suffix}`));
     const clock = manualClock(deadClock.wallMs());
-    const second = storeAndIngest(dir, clock);
+    const second = storeAndIngest(after, clock);
     await second.store.start();
     await second.ingest.start();
     for (let s = 30; s < 60; s++) {

@@ -1,4 +1,5 @@
 import {
+  copyFileSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -66,9 +67,12 @@ describe('Store on a damaged file', () => {
   });
 
   it('runs the full integrity check after an unclean stop, and a quick one after a clean stop', async () => {
+    const live = join(tempDir(), 'live.db');
+    const a = await open(live);
+    // A copy of a store that is still open is what a process that died leaves behind.
     const file = join(tempDir(), 'store.db');
-    const a = await open(file);
-    // No stop(): the process died.
+    copyFileSync(live, file);
+    if (existsSync(`${live}-wal`)) copyFileSync(`${live}-wal`, `${file}-wal`);
     const b = await open(file);
     expect(b.startedAfterCrash).toBe(true);
     await b.stop();
@@ -76,5 +80,28 @@ describe('Store on a damaged file', () => {
     expect(c.startedAfterCrash).toBe(false);
     await c.stop();
     await a.stop();
+  });
+});
+
+describe('one writer per store', () => {
+  it('refuses a second opener of the same file, and frees the file on stop', async () => {
+    const file = join(tempDir(), 'store.db');
+    const a = await open(file);
+    await expect(open(file)).rejects.toThrow(/already open in this process: one writer per store/);
+    await a.stop();
+    const b = await open(file);
+    await b.stop();
+  });
+
+  it('refuses a file locked by another running process, and takes over a dead one', async () => {
+    const file = join(tempDir(), 'store.db');
+    // pid 1 always runs; a pid far above pid_max never does.
+    writeFileSync(`${file}.lock`, '1');
+    await expect(open(file)).rejects.toThrow(/in use by process 1/);
+    writeFileSync(`${file}.lock`, '99999999');
+    const s = await open(file);
+    expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
+    await s.stop();
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 });
