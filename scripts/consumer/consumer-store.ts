@@ -1,5 +1,11 @@
 import Database from 'better-sqlite3';
-import type { Envelope, EventRecordIn, GapRecordIn, SummaryRecordIn } from './message-schema.js';
+import { walkCursor } from './cursor-walk.js';
+import type {
+  Envelope,
+  EventRecordIn,
+  GapRecordIn,
+  SummaryRecordIn,
+} from '../../runtime/sync/message-schema.js';
 
 export interface Applied {
   /** The batch `(gw, epoch, seq)` had been stored before: nothing changed. */
@@ -19,7 +25,15 @@ export class ConsumerStore {
   private readonly db: Database.Database;
   private readonly stmts;
 
-  constructor(file: string) {
+  /**
+   * @param startAtZero a new (gateway, epoch) starts with cursor 0, so everything from seq 1 is
+   * owed (a consumer that can ask for replays learns from the gateway what it no longer holds);
+   * otherwise a late joiner starts at the first batch it sees.
+   */
+  constructor(
+    file: string,
+    private readonly startAtZero = false,
+  ) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -28,6 +42,9 @@ export class ConsumerStore {
         gw TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
         received_ms INTEGER NOT NULL, copies INTEGER NOT NULL DEFAULT 1,
         PRIMARY KEY (gw, epoch, seq)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS parts (
+        gw TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, part INTEGER NOT NULL,
+        n INTEGER NOT NULL, PRIMARY KEY (gw, epoch, seq, part)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS explained (
         gw TEXT NOT NULL, epoch TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
         reason TEXT NOT NULL, PRIMARY KEY (gw, epoch, lo)) WITHOUT ROWID;
@@ -59,11 +76,23 @@ export class ConsumerStore {
       copy: db.prepare<[string, string, number]>(
         'UPDATE batches SET copies = copies + 1 WHERE gw = ? AND epoch = ? AND seq = ?',
       ),
+      insertPart: db.prepare<[string, string, number, number, number]>(
+        'INSERT OR IGNORE INTO parts (gw, epoch, seq, part, n) VALUES (?, ?, ?, ?, ?)',
+      ),
+      partsSeen: db.prepare<[string, string, number], { k: number }>(
+        'SELECT count(*) AS k FROM parts WHERE gw = ? AND epoch = ? AND seq = ?',
+      ),
+      storedAfter: db.prepare<[string, string, number], { seq: number }>(
+        'SELECT seq FROM batches WHERE gw = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 10000',
+      ),
+      explainedAfter: db.prepare<[string, string, number], { lo: number; hi: number }>(
+        'SELECT lo, hi FROM explained WHERE gw = ? AND epoch = ? AND hi > ? ORDER BY lo',
+      ),
       hasBatch: db.prepare<[string, string, number], { x: number }>(
         'SELECT 1 AS x FROM batches WHERE gw = ? AND epoch = ? AND seq = ?',
       ),
-      explainedAt: db.prepare<[string, string, number, number], { hi: number }>(
-        'SELECT max(hi) AS hi FROM explained WHERE gw = ? AND epoch = ? AND lo <= ? AND hi >= ?',
+      explainedAt: db.prepare<[string, string, number, number], { x: number }>(
+        'SELECT 1 AS x FROM explained WHERE gw = ? AND epoch = ? AND lo <= ? AND hi >= ?',
       ),
       explain: db.prepare<[string, string, number, number, string]>(
         'INSERT OR REPLACE INTO explained (gw, epoch, lo, hi, reason) VALUES (?, ?, ?, ?, ?)',
@@ -109,26 +138,58 @@ export class ConsumerStore {
     return this.db.transaction((): Applied => {
       const { gw, epoch, seq } = env;
       const before = this.stmts.getCursor.get(gw, epoch)?.seq;
-      if (this.stmts.insertBatch.run(gw, epoch, seq, env.kind, nowMs).changes === 0) {
-        this.stmts.copy.run(gw, epoch, seq);
-        return { duplicate: true, cursor: before ?? 0, cursorMoved: false };
-      }
-      env.recs.forEach((rec, idx) => this.applyRecord(env, rec, idx));
-      // A consumer that joins late starts at the first batch it sees: the gateway re-sends
-      // everything still pending from its lowest seq, so nothing older is owed to it.
-      let cursor = before ?? seq - 1;
-      for (;;) {
-        const next = cursor + 1;
-        if (this.stmts.hasBatch.get(gw, epoch, next)) cursor = next;
-        else {
-          const hi = this.stmts.explainedAt.get(gw, epoch, next, next)?.hi;
-          if (hi === undefined || hi === null) break;
-          cursor = hi;
+      if (env.part) {
+        // One row split into parts: each part is applied once; the batch counts as stored when
+        // the last of them arrives.
+        const [part, n] = env.part;
+        if (this.stmts.insertPart.run(gw, epoch, seq, part, n).changes === 0) {
+          this.stmts.copy.run(gw, epoch, seq);
+          return { duplicate: true, cursor: before ?? 0, cursorMoved: false };
         }
+        env.recs.forEach((rec, idx) => this.applyRecord(env, rec, part * 100_000 + idx));
+        if ((this.stmts.partsSeen.get(gw, epoch, seq)?.k ?? 0) < n)
+          return { duplicate: false, cursor: before ?? 0, cursorMoved: false };
+        this.stmts.insertBatch.run(gw, epoch, seq, env.kind, nowMs);
+      } else {
+        if (this.stmts.insertBatch.run(gw, epoch, seq, env.kind, nowMs).changes === 0) {
+          this.stmts.copy.run(gw, epoch, seq);
+          return { duplicate: true, cursor: before ?? 0, cursorMoved: false };
+        }
+        env.recs.forEach((rec, idx) => this.applyRecord(env, rec, idx));
       }
-      if (cursor !== before) this.stmts.setCursor.run(gw, epoch, cursor);
-      return { duplicate: false, cursor, cursorMoved: cursor !== before };
+      return this.advance(gw, epoch, before ?? (this.startAtZero ? 0 : seq - 1), before);
     })();
+  }
+
+  /** Moves the cursor over every seq after `from` that is stored or explained. */
+  private advance(gw: string, epoch: string, from: number, before: number | undefined): Applied {
+    let cursor = from;
+    for (;;) {
+      const stored = this.stmts.storedAfter.all(gw, epoch, cursor).map((r) => r.seq);
+      const ranges = this.stmts.explainedAfter.all(gw, epoch, cursor);
+      const next = walkCursor(cursor, stored, ranges);
+      if (next === cursor) break;
+      cursor = next;
+    }
+    if (cursor !== before) this.stmts.setCursor.run(gw, epoch, cursor);
+    return { duplicate: false, cursor, cursorMoved: cursor !== before };
+  }
+
+  /** Records seqs the gateway says it will never send (it no longer holds them) and moves the
+   * cursor past them. */
+  explainRange(gw: string, epoch: string, lo: number, hi: number, reason: string): Applied {
+    return this.db.transaction((): Applied => {
+      if (hi >= lo) this.stmts.explain.run(gw, epoch, lo, hi, reason);
+      const before = this.stmts.getCursor.get(gw, epoch)?.seq;
+      return this.advance(gw, epoch, before ?? 0, before);
+    })();
+  }
+
+  /** Of `seqs`, those neither stored nor explained by a gap record (what a test asserts empty). */
+  unaccounted(gw: string, epoch: string, seqs: readonly number[]): number[] {
+    return seqs.filter(
+      (s) => !this.stmts.hasBatch.get(gw, epoch, s) && !this.stmts.explainedAt.get(gw, epoch, s, s),
+    );
   }
 
   private applyRecord(env: Envelope, rec: unknown, idx: number): void {

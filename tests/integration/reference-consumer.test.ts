@@ -60,16 +60,20 @@ describe('gateway → lossy link → Mosquitto → reference consumer', () => {
     await sender.start();
     try {
       await waitFor(() => store.outbox.stats().pending === 0, 'the outbox to drain', 60_000);
-      await waitFor(() => consumer.store.cursor('lp1', store.epoch) === ROWS, 'the cursor', 10_000);
+      await waitFor(
+        () => consumer.sqlite?.cursor('lp1', store.epoch) === ROWS,
+        'the cursor',
+        10_000,
+      );
       expect(proxy.stats.packetsDropped).toBeGreaterThan(0);
       expect(sender.stats().ackTimeouts).toBeGreaterThan(0);
       // Every batch once, every window once, whatever was sent twice.
-      const batches = consumer.store.query<{ n: number; copies: number }>(
+      const batches = consumer.sqlite?.query<{ n: number; copies: number }>(
         'SELECT count(*) AS n, sum(copies) AS copies FROM batches',
       )[0];
       expect(batches?.n).toBe(ROWS);
       expect(batches?.copies).toBeGreaterThan(ROWS);
-      expect(consumer.store.query('SELECT count(DISTINCT t0) AS n FROM summaries')).toEqual([
+      expect(consumer.sqlite?.query('SELECT count(DISTINCT t0) AS n FROM summaries')).toEqual([
         { n: ROWS },
       ]);
       expect(consumer.stats.duplicates).toBe((batches?.copies ?? 0) - ROWS);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConsumerStore } from '../../../scripts/consumer/consumer-store.js';
-import { checkMessage, type Envelope } from '../../../scripts/consumer/message-schema.js';
+import { checkMessage, type Envelope } from '../../../runtime/sync/message-schema.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
 const summary = (t0: number, rev: number, n: number) => ({
