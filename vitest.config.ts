@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The failure cases have their own run (npm run test:faults, vitest.faults.config.ts).
+    exclude: ['tests/faults/**', '**/node_modules/**'],
     pool: 'forks',
     // The week-long outage test measures the heap after a full collection.
     execArgv: ['--expose-gc'],
