@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 const upstream = (url: string, extra: Partial<UpstreamConfig> = {}): UpstreamConfig =>
-  fillDefaults(UpstreamSchema, { url, ...extra }) as UpstreamConfig;
+  fillDefaults(UpstreamSchema, {
+    url,
+    backfill: { startDelayMaxS: 0, bytesPerS: 10_000_000, msgsPerS: 10_000 },
+    ...extra,
+  }) as UpstreamConfig;
 
 async function openStore() {
   const clock = manualClock();

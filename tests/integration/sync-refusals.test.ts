@@ -16,7 +16,9 @@ describe('a broker that refuses the data topic (ACL)', () => {
       [
         'topic readwrite egw/v1/lp1/status',
         'topic read egw/v1/lp1/ack',
+        'topic write egw/v1/lp1/birth',
         'topic write egw/v1/lp1/data/event',
+        'topic write egw/v1/lp1/data/gap',
         '',
       ].join('\n'),
     );
@@ -33,9 +35,12 @@ describe('a broker that refuses the data topic (ACL)', () => {
       await waitFor(() => store.outbox.stats().pending === 0, 'every row to be settled', 20_000);
       const stats = sender.stats();
       expect(stats.deadLettered).toBe(20);
-      // No loop: one connection, each row published once.
+      // No loop: one connection, each row published once (20 refused, a gap record for each
+      // saying the consumer will not see it, and one alarm).
       expect(stats.connects).toBe(1);
-      expect(stats.published).toBe(21);
+      expect(stats.published).toBe(41);
+      const gaps = store.gaps.all();
+      expect(gaps.map((g) => g.reason)).toEqual(Array(20).fill('refused'));
       const parked = store.outbox.deadLetters();
       expect(parked.map((r) => r.reason)).toEqual(Array(20).fill('0x87 not authorized'));
       const alarms = store.events.ofKind('upstream_refused');
