@@ -245,6 +245,12 @@ function deviceFieldIssues(device: DeviceConfig, i: number, profile: DeviceProfi
         allowed: 'no unitId',
       });
   }
+  if (device.controls !== undefined && !(profile.kind === 'gpio' && profile.role === 'relay-out'))
+    issues.push({
+      path: at('controls'),
+      problem: `controls applies to relay outputs; ${profile.id} is not one`,
+      allowed: 'no controls',
+    });
   if (device.litresPerPulse !== undefined && profile.kind === 'gpio' && profile.role !== 'pulse-in')
     issues.push({
       path: at('litresPerPulse'),

@@ -123,6 +123,12 @@ export const DeviceSchema = Type.Object(
       }),
     ),
     activeLow: Type.Optional(Type.Boolean({ description: 'true when the line is active at 0 V' })),
+    controls: Type.Optional(
+      literalUnion(['lamp', 'valve', 'other'] as const, {
+        description:
+          'what a relay output switches: "lamp", "valve" or "other"; lamp-level commands act only on a lamp',
+      }),
+    ),
     litresPerPulse: Type.Optional(
       Type.Number({
         exclusiveMinimum: 0,

@@ -8,4 +8,10 @@ export type LinkState = 'connecting' | 'connected' | 'backoff' | 'stopped';
 export interface SouthboundDriver extends Component {
   linkState(): LinkState;
   deviceHealth(): Record<string, DeviceHealth>;
+  /**
+   * Changes how often a device on this driver is polled, from now on (a platform command, or
+   * an integrator's flow). Returns false when the device is not on this driver. Not persisted:
+   * a restart goes back to the config.
+   */
+  setPollInterval(deviceId: string, ms: number): boolean;
 }

@@ -20,6 +20,7 @@ import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
 import { buildDrivers } from './build-drivers.js';
+import { deviceCommands } from './device-commands.js';
 import { unsupportedByThisBuild } from './build-support.js';
 
 export interface GatewayOptions {
@@ -141,6 +142,8 @@ export class Gateway {
       gatewayId: config.gateway.id,
       ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
       birth: () => birthCatalogue(config, profiles),
+      // The drivers are built below; a command that comes before they run is told so.
+      devices: deviceCommands(config, () => this.drivers, namespaced(log, 'commands')),
     });
     this.ingest.onOutbox(() => this.sender.wake());
     this.drivers = buildDrivers(config, {

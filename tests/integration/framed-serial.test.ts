@@ -95,6 +95,21 @@ describe('framed serial devices over a pseudo-terminal pair', () => {
     expect(r.driver.deviceHealth().sensor).toMatchObject({ state: 'online', crcErrors: 0 });
   });
 
+  it('SDS011: polls at a new interval once it is changed', async () => {
+    const r = await rig('nova-sds011', { pollMs: 1000 });
+    await r.driver.start();
+    await r.clock.advance(0);
+    await waitFor(() => r.model.mode?.() === 'query', 'the sensor in query mode');
+    const requests = (): number => r.driver.deviceHealth().sensor?.requests ?? 0;
+    await r.clock.advance(3000);
+    const before = requests();
+    expect(r.driver.setPollInterval('sensor', 250)).toBe(true);
+    expect(r.driver.setPollInterval('other', 250)).toBe(false);
+    await r.clock.advance(2000);
+    // Two seconds at 250 ms is eight polls; at the old 1000 ms it would have been two.
+    expect(requests() - before).toBeGreaterThanOrEqual(7);
+  });
+
   it('SDS011: sets query mode and reads PM2.5 and PM10 in µg/m³', async () => {
     const r = await rig('nova-sds011');
     await r.driver.start();

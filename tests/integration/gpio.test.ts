@@ -56,6 +56,20 @@ const last = (readings: Reading[], device: string, point: string): number | null
   readings.filter((r) => r.device === device && r.point === point).at(-1)?.value;
 
 describe('GPIO lines', () => {
+  it('reports a line at a new poll interval once it is changed, and knows its own devices', async () => {
+    const { clock, driver, readings } = gpioRig();
+    await driver.start();
+    const doorReports = (): number =>
+      readings.filter((r) => r.device === 'door' && r.point === 'closed').length;
+    await clock.advance(3000);
+    expect(doorReports()).toBe(3);
+    expect(driver.setPollInterval('door', 250)).toBe(true);
+    await clock.advance(1000);
+    expect(doorReports()).toBe(7);
+    expect(driver.setPollInterval('not-here', 250)).toBe(false);
+    await driver.stop();
+  });
+
   it('switches a relay output and reports its state', async () => {
     const { clock, gpio, driver, readings } = gpioRig();
     await driver.start();

@@ -100,6 +100,20 @@ export class GpioDriver implements SouthboundDriver {
     return Object.fromEntries([...this.health].map(([id, h]) => [id, { ...h }]));
   }
 
+  setPollInterval(deviceId: string, ms: number): boolean {
+    const entry = this.open.get(deviceId);
+    if (!entry) return false;
+    entry.device = { ...entry.device, pollMs: ms };
+    entry.timer?.cancel();
+    this.schedule(entry);
+    return true;
+  }
+
+  /** Whether `deviceId` is a relay output on this bus. */
+  hasRelay(deviceId: string): boolean {
+    return this.open.get(deviceId)?.device.profile.role === 'relay-out';
+  }
+
   /** Switches a relay output (a lamp on or off, a valve closed); reports the new state. */
   setOutput(deviceId: string, on: boolean): void {
     const entry = this.open.get(deviceId);

@@ -77,6 +77,8 @@ export class ModbusBusScheduler implements SouthboundDriver {
   private readonly retries: number;
   private timer?: TimerHandle;
   private cycle?: Promise<void>;
+  /** True while a cycle runs: it plans its own next wake-up, so nothing else may start one. */
+  private cycling = false;
   private stopped = true;
   private attempt = 0;
   private state: LinkState = 'stopped';
@@ -130,9 +132,31 @@ export class ModbusBusScheduler implements SouthboundDriver {
   private wakeIn(delayMs: number): void {
     if (this.stopped) return;
     this.timer = this.o.clock.setTimer(Math.max(0, delayMs), () => {
-      this.cycle = this.runCycle();
+      this.cycling = true;
+      this.cycle = this.runCycle().finally(() => {
+        this.cycling = false;
+      });
       return this.cycle;
     });
+  }
+
+  setPollInterval(deviceId: string, ms: number): boolean {
+    const device = this.o.devices.find((d) => d.id === deviceId);
+    if (!device) return false;
+    const now = this.nowMs();
+    for (const task of this.tasks) {
+      if (task.device !== device || task.group.pollMs !== device.pollMs) continue;
+      task.group.pollMs = ms;
+      // A shorter interval takes effect at once, not after the old, longer wait.
+      task.dueMs = Math.min(task.dueMs, now + ms);
+    }
+    device.pollMs = ms;
+    // A sleeping connected bus replans; a running cycle or a reconnect backoff plans itself.
+    if (!this.cycling && this.state === 'connected') {
+      this.timer?.cancel();
+      this.wakeIn(0);
+    }
+    return true;
   }
 
   private healthy(deviceId: string): boolean {

@@ -13,6 +13,8 @@ export interface PolledDevice {
   profile: ModbusProfile;
   unitId: number;
   points: ModbusPointSpec[];
+  /** The device's own interval; points with their own `pollMs` keep theirs when it changes. */
+  pollMs: number;
   /** Fastest first. A point's own `pollMs` wins over the device's (energy totals every
    * minute, power every second). */
   groups: PollGroup[];
@@ -41,6 +43,7 @@ export function polledDevice(
     profile,
     unitId: overrides.unitId ?? profile.defaults.unitId,
     points,
+    pollMs: devicePollMs,
     groups: [...byInterval]
       .sort((a, b) => a[0] - b[0])
       .map(([pollMs, group]) => ({ pollMs, reads: planReads(group, profile.readPlan) })),

@@ -42,6 +42,8 @@ export class FramedSerialDriver implements SouthboundDriver {
   private readonly health: DeviceHealth = newDeviceHealth();
   private timer?: TimerHandle;
   private cycle?: Promise<void>;
+  private cycling = false;
+  private pollMs: number;
   private stopped = true;
   private state: LinkState = 'stopped';
   private attempt = 0;
@@ -53,6 +55,7 @@ export class FramedSerialDriver implements SouthboundDriver {
   constructor(private readonly o: FramedSerialDriverOptions) {
     this.name = `bus:${o.busId}`;
     this.parser = o.codec.createParser();
+    this.pollMs = o.device.pollMs;
   }
 
   async start(): Promise<void> {
@@ -84,16 +87,31 @@ export class FramedSerialDriver implements SouthboundDriver {
   private wakeIn(ms: number): void {
     if (this.stopped) return;
     this.timer = this.o.clock.setTimer(Math.max(0, ms), () => {
-      this.cycle = this.runCycle();
+      this.cycling = true;
+      this.cycle = this.runCycle().finally(() => {
+        this.cycling = false;
+      });
       return this.cycle;
     });
+  }
+
+  setPollInterval(deviceId: string, ms: number): boolean {
+    if (deviceId !== this.o.device.id) return false;
+    this.pollMs = ms;
+    // The next poll comes one new interval from now; a running poll or a reopen backoff
+    // picks the new interval up when it schedules the next one.
+    if (!this.cycling && this.state === 'connected') {
+      this.timer?.cancel();
+      this.wakeIn(ms);
+    }
+    return true;
   }
 
   private async runCycle(): Promise<void> {
     if (this.stopped) return;
     if (!this.port?.isOpen && !(await this.open())) return;
     await this.poll();
-    this.wakeIn(this.o.device.pollMs);
+    this.wakeIn(this.pollMs);
   }
 
   private async open(): Promise<boolean> {
