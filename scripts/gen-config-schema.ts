@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileJsonSchema } from '../runtime/config/schema.js';
 import { packageRoot } from '../runtime/shared/package-root.js';
+import { COMMAND_ARGS, CommandEnvelopeSchema } from '../runtime/sync/commands/command-specs.js';
 import {
   EnvelopeSchema,
   EventRecordSchema,
@@ -41,6 +42,19 @@ export function northboundSchemaDocument(): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
+/** Commands a platform sends on `cmd/<name>`: the envelope, and in `$defs` the `args` of each
+ * command by name. The signature travels in the MQTT 5 user property `sig` (docs/northbound.md). */
+export function commandsSchemaDocument(): string {
+  const schema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://github.com/edge-gw/edge-gw/docs/commands.schema.json',
+    title: 'edge-gw command (cmd/<name>), version 1',
+    ...(JSON.parse(JSON.stringify(CommandEnvelopeSchema)) as object),
+    $defs: JSON.parse(JSON.stringify(COMMAND_ARGS)) as object,
+  };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = join(packageRoot(), 'docs', 'site-config.schema.json');
   writeFileSync(file, configSchemaDocument());
@@ -48,4 +62,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const nb = join(packageRoot(), 'docs', 'northbound.schema.json');
   writeFileSync(nb, northboundSchemaDocument());
   console.log(`wrote ${nb}`);
+  const cmd = join(packageRoot(), 'docs', 'commands.schema.json');
+  writeFileSync(cmd, commandsSchemaDocument());
+  console.log(`wrote ${cmd}`);
 }

@@ -176,7 +176,13 @@ class Reader {
           const k = this.value(depth + 1);
           if (typeof k !== 'string' && typeof k !== 'number')
             throw new Error(`CBOR: map key at byte ${this.pos} is not a string or number`);
-          out[String(k)] = this.value(depth + 1);
+          // A key "__proto__" from a hostile payload must be data, not a new prototype.
+          Object.defineProperty(out, String(k), {
+            value: this.value(depth + 1),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return out;
       }

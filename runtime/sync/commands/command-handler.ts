@@ -88,11 +88,13 @@ export class CommandHandler {
     const now = this.o.clock.wallMs();
     // An old command replayed by someone who recorded it must not act again after its id was
     // forgotten; the window is only checked when this clock can be trusted.
-    if (this.o.clock.syncState() === 'synced' && Math.abs(now - issued) > this.o.maxAgeMs)
+    if (this.o.clock.syncState() === 'synced' && Math.abs(now - issued) > this.o.maxAgeMs) {
+      const s = Math.round(Math.abs(now - issued) / 1000);
       return refuse(
-        `issued ${Math.round((now - issued) / 1000)} s from now; commands are accepted within ${this.o.maxAgeMs / 1000} s`,
+        `issued ${s} s ${issued < now ? 'ago' : 'in the future'}; commands are accepted within ${this.o.maxAgeMs / 1000} s of the gateway clock`,
         id,
       );
+    }
     const seen = this.o.store.commands.get(id);
     if (seen) {
       const first = JSON.parse(seen.result) as CommandResult;

@@ -9,7 +9,8 @@ export const CommandEnvelopeSchema = Type.Object({
     description: 'unique per command (a UUID or ULID): a command is executed once per id',
   }),
   issued: Type.Integer({ description: 'when the platform issued it, ms since the Unix epoch' }),
-  args: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  // Optional: a command without arguments (rebirth) may leave it out.
+  args: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
 export type CommandEnvelope = Static<typeof CommandEnvelopeSchema>;
