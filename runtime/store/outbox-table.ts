@@ -59,6 +59,7 @@ export class OutboxTable {
   >;
   private readonly unsentInStmt: Statement<[number, number, number], { seq: number }>;
   private readonly pendingStmt: Statement<[number], Row>;
+  private readonly pendingAfterStmt: Statement<[number, number, number], Row>;
   private readonly demoteStmt: Statement<[number, number, number, number]>;
   private readonly replayStmt: Statement<[number]>;
   private readonly heldFromStmt: Statement<[number], { n: number; lo: number | null }>;
@@ -99,6 +100,10 @@ export class OutboxTable {
       `SELECT seq, kind, priority, created_ms, body, attempts FROM outbox
         WHERE acked_ms IS NULL ORDER BY priority, seq LIMIT ?`,
     );
+    this.pendingAfterStmt = db.prepare(
+      `SELECT seq, kind, priority, created_ms, body, attempts FROM outbox
+        WHERE acked_ms IS NULL AND (priority, seq) > (?, ?) ORDER BY priority, seq LIMIT ?`,
+    );
     this.demoteStmt = db.prepare(
       `UPDATE outbox SET priority = CASE WHEN window_ms >= ? THEN ? ELSE ? END
         WHERE priority = ${PRIORITY.live} AND acked_ms IS NULL AND created_ms < ?`,
@@ -115,6 +120,17 @@ export class OutboxTable {
     );
   }
 
+  /**
+   * Goes up whenever the set or order of pending rows may have changed other than by an ack:
+   * a row added, removed, re-prioritised or made pending again. A reader that reads ahead (the
+   * sender) starts again from the top when it moved, whoever made the change.
+   */
+  get pendingVersion(): number {
+    return this.version;
+  }
+
+  private version = 0;
+
   /** Appends a row (inside the caller's transaction); returns its sequence number. */
   enqueue(
     kind: string,
@@ -123,6 +139,7 @@ export class OutboxTable {
     body: string,
     window?: OutboxWindow,
   ): number {
+    this.version++;
     return Number(
       this.insertStmt.run(
         kind,
@@ -145,12 +162,20 @@ export class OutboxTable {
     return this.pendingStmt.all(limit).map(toOutboxRow);
   }
 
+  /** Pending rows after (priority, seq) in sending order: reading ahead where the last read
+   * stopped. */
+  pendingAfter(priority: number, seq: number, limit: number): OutboxRow[] {
+    // A row-value comparison: SQLite seeks the (priority, seq) index instead of scanning it.
+    return this.pendingAfterStmt.all(priority, seq, limit).map(toOutboxRow);
+  }
+
   /**
    * Live summaries created before `createdBeforeMs` become backfill: coarse windows first, then
    * fine ones. Called when a connection comes up, so what waited out an outage queues behind
    * alarms and fresh windows instead of in front of them. Returns rows demoted.
    */
   demoteBacklog(createdBeforeMs: number): number {
+    this.version++;
     return this.demoteStmt.run(
       COARSE_WINDOW_MS,
       PRIORITY.backfillCoarse,
@@ -165,6 +190,7 @@ export class OutboxTable {
    * the store after an ack, or are accounted for by a gap record).
    */
   replayFrom(fromSeq: number): { rows: number; firstHeld: number | null } {
+    this.version++;
     this.replayStmt.run(fromSeq);
     const held = this.heldFromStmt.get(fromSeq);
     return { rows: held?.n ?? 0, firstHeld: held?.lo ?? null };
@@ -193,6 +219,7 @@ export class OutboxTable {
     if (through > this.headSeq() || through <= this.consumerAcked()) return 0;
     this.meta.set(META_CONSUMER_ACKED, String(through));
     if (through <= this.purgedThrough()) return 0;
+    this.version++;
     const deleted = this.purgeStmt.run(through).changes;
     this.meta.set(META_PURGED_THROUGH, String(through));
     return deleted;
@@ -225,6 +252,7 @@ export class OutboxTable {
 
   /** Parks a row the upstream refused for good in the dead-letter table. */
   deadLetter(seq: number, reason: string, nowMs: number): boolean {
+    this.version++;
     const moved = this.deadStmt.run(reason, nowMs, seq).changes > 0;
     if (moved) this.deleteStmt.run(seq);
     return moved;
@@ -248,6 +276,7 @@ export class OutboxTable {
   /** Removes rows whose content is replaced or dropped; the caller records a gap for them. */
   remove(seqs: readonly number[]): number {
     let n = 0;
+    this.version++;
     for (const seq of seqs) n += this.deleteStmt.run(seq).changes;
     return n;
   }

@@ -43,6 +43,9 @@ interface OpenStore {
   commands: CommandsTable;
   epoch: string;
   pageSize: number;
+  /** Switches commit durability for `relaxedTransaction`. */
+  syncNormal: Database.Statement;
+  syncFull: Database.Statement;
 }
 
 /** The store's bytes by class, as the budget sees them. */
@@ -180,6 +183,8 @@ export class Store implements Component {
         commands: new CommandsTable(db),
         epoch,
         pageSize: db.pragma('page_size', { simple: true }) as number,
+        syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+        syncFull: db.prepare('PRAGMA synchronous = FULL'),
       };
     } catch (err) {
       db.close();
@@ -242,6 +247,12 @@ export class Store implements Component {
   get file(): string {
     return this.options.file;
   }
+  /** SQLite's `synchronous` for ordinary commits: 2 (FULL). Reported so a test (and the
+   * status page) can see that a relaxed commit did not leave it lowered. */
+  get synchronous(): number {
+    return this.s.db.pragma('synchronous', { simple: true }) as number;
+  }
+
   get isOpen(): boolean {
     return this.open !== undefined;
   }
@@ -283,6 +294,23 @@ export class Store implements Component {
     const result = this.s.db.transaction(fn)();
     this.afterWrite();
     return result;
+  }
+
+  /**
+   * Like `transaction`, but its commit does not wait for the disk (`synchronous = NORMAL` for
+   * this one commit). For bookkeeping a power cut may lose without losing data: acknowledgement
+   * marks, whose loss only means a row is sent again and deduplicated by the consumer. The WAL
+   * stays consistent either way, and the next ordinary commit's fsync makes it durable too.
+   */
+  relaxedTransaction<T>(fn: () => T): T {
+    const { db, syncNormal, syncFull } = this.s;
+    if (db.inTransaction) return this.transaction(fn);
+    syncNormal.run();
+    try {
+      return this.transaction(fn);
+    } finally {
+      syncFull.run();
+    }
   }
 
   /** Bytes SQLite has written for us: WAL frames appended plus pages checkpointed into the

@@ -47,6 +47,44 @@ describe('Store', () => {
     await b.stop();
   });
 
+  it('reads pending rows ahead from a (priority, seq) cursor, in sending order', async () => {
+    const s = await open(join(tempDir(), 'store.db'));
+    s.transaction(() => {
+      for (const p of [3, 1, 0, 1, 3, 0]) s.outbox.enqueue('summary', p, 1, '[]');
+    });
+    // seq: 1 (p3), 2 (p1), 3 (p0), 4 (p1), 5 (p3), 6 (p0); sending order 3, 6, 2, 4, 1, 5.
+    const order = (rows: { seq: number }[]): number[] => rows.map((r) => r.seq);
+    expect(order(s.outbox.pending(10))).toEqual([3, 6, 2, 4, 1, 5]);
+    expect(order(s.outbox.pendingAfter(0, 6, 10))).toEqual([2, 4, 1, 5]);
+    expect(order(s.outbox.pendingAfter(1, 2, 2))).toEqual([4, 1]);
+    s.outbox.markAcked(4, 10);
+    expect(order(s.outbox.pendingAfter(1, 2, 10))).toEqual([1, 5]);
+    expect(order(s.outbox.pendingAfter(3, 5, 10))).toEqual([]);
+    await s.stop();
+  });
+
+  it('commits a relaxed transaction whole, and goes back to durable commits after it', async () => {
+    const s = await open(join(tempDir(), 'store.db'));
+    const [a, b] = s.transaction(() => [1, 2].map(() => s.outbox.enqueue('summary', 1, 1, '[]')));
+    expect(s.synchronous).toBe(2);
+    s.relaxedTransaction(() => {
+      s.outbox.markAcked(a ?? 0, 5);
+      s.outbox.markAcked(b ?? 0, 5);
+    });
+    expect(s.outbox.stats().pending).toBe(0);
+    expect(s.synchronous).toBe(2);
+    const [c] = s.transaction(() => [s.outbox.enqueue('summary', 1, 1, '[]')]);
+    expect(() =>
+      s.relaxedTransaction(() => {
+        s.outbox.markAcked(c ?? 0, 6);
+        throw new Error('half-way');
+      }),
+    ).toThrow('half-way');
+    expect(s.outbox.stats().pending).toBe(1);
+    expect(s.synchronous).toBe(2);
+    await s.stop();
+  });
+
   it('writes all of a transaction or none of it', async () => {
     const store = await open(join(tempDir(), 'store.db'));
     expect(() =>
