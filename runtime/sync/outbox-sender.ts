@@ -101,6 +101,9 @@ const RECONNECT_BASE_MS = 1_000;
 const RECONNECT_CAP_MS = 60_000;
 const STOP_FLUSH_MS = 2_000;
 const PREFETCH_ROWS = 256;
+/** Acknowledgement marks wait at most this long, or until this many are waiting. */
+const ACK_FLUSH_MS = 20;
+const ACK_FLUSH_ROWS = 1_024;
 /** A summary older than this when a connection comes up is backlog, not live. */
 const LIVE_AGE_MS = 60_000;
 /** Takeovers closer together than this are one ping-pong with another client. */
@@ -137,13 +140,20 @@ export class OutboxSender implements Component {
   /** Pending rows read ahead in priority order, so a busy drain reads the outbox in batches
    * rather than once per message; dropped whenever something more urgent may have arrived. */
   private prefetch: OutboxRow[] = [];
+  /** The last row read ahead, in (priority, seq) order. */
+  private cursor?: { priority: number; seq: number; version: number };
   private readonly openRows = new Map<number, OpenRow>();
-  private readonly inFlight = new Map<string, TimerHandle>();
+  /** Messages awaiting PUBACK, by `seq:part`, with when they were sent (monotonic ms), in
+   * the order they were sent: the first is the oldest. */
+  private readonly inFlight = new Map<string, number>();
+  private pumpScheduled?: NodeJS.Immediate;
+  /** One timer for every ack deadline: it fires at the oldest message's, not one per message. */
+  private ackWatchdog?: TimerHandle;
   /** Status, birth and command answers awaiting PUBACK: they use the broker's Receive Maximum
    * too, so the data window leaves room for them. */
   private controlInFlight = 0;
   private readonly ackedToMark: number[] = [];
-  private ackFlushScheduled?: NodeJS.Immediate;
+  private ackFlushScheduled?: NodeJS.Timeout;
   private reconnectTimer?: TimerHandle;
   private gateTimer?: TimerHandle;
   private attempt = 0;
@@ -229,7 +239,7 @@ export class OutboxSender implements Component {
 
   /** Tells the sender the outbox has new rows. */
   wake(): void {
-    this.prefetch = [];
+    this.dropPrefetch();
     this.pump();
   }
 
@@ -396,12 +406,17 @@ export class OutboxSender implements Component {
   }
 
   private resetConnectionState(): void {
-    for (const timer of this.inFlight.values()) timer.cancel();
+    // Rows the broker acknowledged are marked before the next connection picks rows to send.
+    this.flushAcks();
+    this.ackWatchdog?.cancel();
+    this.ackWatchdog = undefined;
+    if (this.pumpScheduled) clearImmediate(this.pumpScheduled);
+    this.pumpScheduled = undefined;
     this.inFlight.clear();
     this.controlInFlight = 0;
     this.openRows.clear();
     this.queue = [];
-    this.prefetch = [];
+    this.dropPrefetch();
   }
 
   private pump(): void {
@@ -443,15 +458,40 @@ export class OutboxSender implements Component {
 
   /** The most urgent pending row not already on its way on this connection. */
   private nextRow(): OutboxRow | undefined {
+    // Rows read ahead before a change may now come after a more urgent one.
+    if (this.cursor && this.cursor.version !== this.o.store.outbox.pendingVersion)
+      this.dropPrefetch();
     for (;;) {
-      if (this.prefetch.length === 0)
-        this.prefetch = this.o.store.outbox
-          .pending(this.openRows.size + PREFETCH_ROWS)
-          .filter((r) => !this.openRows.has(r.seq));
+      if (this.prefetch.length === 0) this.refill();
       const row = this.prefetch.shift();
       if (!row) return undefined;
       if (!this.openRows.has(row.seq)) return row;
     }
+  }
+
+  /**
+   * Reads the next rows ahead. After a reset, or when the outbox changed other than by acks
+   * (new rows, perhaps more urgent, from anyone: ingest, the store budget, a dead letter's gap
+   * record), it reads from the top, skipping rows already on their way; otherwise it goes on
+   * from the last row read, so a draining backlog reads each row once instead of re-reading
+   * every row still waiting for its PUBACK.
+   */
+  private refill(): void {
+    const { outbox } = this.o.store;
+    const version = outbox.pendingVersion;
+    const rows =
+      this.cursor?.version === version
+        ? outbox.pendingAfter(this.cursor.priority, this.cursor.seq, PREFETCH_ROWS)
+        : outbox.pending(this.openRows.size + PREFETCH_ROWS);
+    const last = rows.at(-1);
+    if (last) this.cursor = { priority: last.priority, seq: last.seq, version };
+    this.prefetch = rows.filter((r) => !this.openRows.has(r.seq));
+  }
+
+  /** Forgets what was read ahead: new rows (perhaps more urgent), a replay, a new connection. */
+  private dropPrefetch(): void {
+    this.prefetch = [];
+    this.cursor = undefined;
   }
 
   /** Backlog waits for the start delay and for the token bucket; live rows never do. */
@@ -474,15 +514,10 @@ export class OutboxSender implements Component {
 
   private publish(conn: Connection, m: OutgoingMessage): void {
     const key = `${m.seq}:${m.part}`;
-    const timer = this.o.clock.setTimer(this.ackTimeoutMs, () => {
-      if (this.conn !== conn || !this.inFlight.has(key)) return;
-      this.counters.ackTimeouts++;
-      this.lost(conn, `no PUBACK for seq ${m.seq} within ${this.ackTimeoutMs} ms`);
-    });
-    this.inFlight.set(key, timer);
+    this.inFlight.set(key, this.monoMs());
+    this.ackWatchdog ??= this.o.clock.setTimer(this.ackTimeoutMs, () => this.checkAcks(conn));
     this.counters.published++;
     conn.client.publish(m.topic, m.payload, m.options, (err) => {
-      timer.cancel();
       // A callback on a connection we already dropped only means "not acknowledged".
       if (this.conn !== conn || !this.inFlight.delete(key)) return;
       const open = this.openRows.get(m.seq);
@@ -492,7 +527,7 @@ export class OutboxSender implements Component {
           this.counters.acked++;
           this.markAckedSoon(m.seq);
         }
-        this.pump();
+        this.pumpSoon();
         return;
       }
       const code = (err as { code?: unknown }).code;
@@ -512,6 +547,40 @@ export class OutboxSender implements Component {
       }
       this.lost(conn, err.message);
     });
+  }
+
+  /**
+   * Refills the window once the PUBACKs read in this turn of the event loop are all counted:
+   * the freed slots then go out together in one socket write instead of one write each.
+   */
+  private pumpSoon(): void {
+    this.pumpScheduled ??= setImmediate(() => {
+      this.pumpScheduled = undefined;
+      this.pump();
+    });
+  }
+
+  /** At the oldest message's deadline: the link is dead if it is still unanswered, else the
+   * watchdog waits for the next oldest. */
+  private checkAcks(conn: Connection): void {
+    this.ackWatchdog = undefined;
+    if (this.conn !== conn) return;
+    for (const [key, sentMs] of this.inFlight) {
+      const overdue = this.monoMs() - sentMs;
+      if (overdue >= this.ackTimeoutMs) {
+        this.counters.ackTimeouts++;
+        this.lost(conn, `no PUBACK for seq ${key.split(':')[0]} within ${this.ackTimeoutMs} ms`);
+        return;
+      }
+      this.ackWatchdog = this.o.clock.setTimer(this.ackTimeoutMs - overdue, () =>
+        this.checkAcks(conn),
+      );
+      return;
+    }
+  }
+
+  private monoMs(): number {
+    return Number(this.o.clock.monoNs() / 1_000_000n);
   }
 
   private clearRefusals(topic: string): void {
@@ -561,23 +630,26 @@ export class OutboxSender implements Component {
     );
   }
 
-  /** Marks acknowledged rows in one transaction per event-loop turn rather than one each (the
-   * store keeps them for replay, then purges them). */
+  /** Marks acknowledged rows in one transaction per few milliseconds rather than one each: a
+   * draining backlog then writes each outbox page once per batch, not once per row (the store
+   * keeps acked rows for replay, then purges them). Real time, not the gateway clock: this is
+   * I/O batching, and a test's manual clock must not hold it up. */
   private markAckedSoon(seq: number): void {
     // After stop the store may be closed; the row stays and is sent again next time.
     if (this.state === 'stopped') return;
     this.ackedToMark.push(seq);
-    this.ackFlushScheduled ??= setImmediate(() => this.flushAcks());
+    if (this.ackedToMark.length >= ACK_FLUSH_ROWS) this.flushAcks();
+    else this.ackFlushScheduled ??= setTimeout(() => this.flushAcks(), ACK_FLUSH_MS);
   }
 
   private flushAcks(): void {
-    if (this.ackFlushScheduled) clearImmediate(this.ackFlushScheduled);
+    if (this.ackFlushScheduled) clearTimeout(this.ackFlushScheduled);
     this.ackFlushScheduled = undefined;
     if (this.ackedToMark.length === 0) return;
     const seqs = this.ackedToMark.splice(0);
     const now = this.o.clock.wallMs();
     if (!this.o.store.isOpen) return;
-    this.o.store.transaction(() => {
+    this.o.store.relaxedTransaction(() => {
       for (const seq of seqs) this.o.store.outbox.markAcked(seq, now);
     });
     for (const seq of seqs) this.openRows.delete(seq);
@@ -643,7 +715,7 @@ export class OutboxSender implements Component {
         if (epoch !== store.epoch)
           return { ok: false, reason: `epoch ${epoch} is not this store's (${store.epoch})` };
         this.flushAcks();
-        this.prefetch = [];
+        this.dropPrefetch();
         const held = store.transaction(() => store.outbox.replayFrom(from));
         // Rows already on their way on this connection are not sent twice by the pump.
         this.pump();
