@@ -71,7 +71,11 @@ function birthCatalogue(
     devices: config.devices.map((d) => ({
       id: d.id,
       profile: d.profile,
-      metrics: (profiles.get(d.id)?.points ?? []).map((p) => ({ name: p.name, unit: p.unit })),
+      // `unit` is a UN/CEFACT code and `attribute` the FIWARE Smart Data Model attribute
+      // (Entity.attribute) the metric maps onto, so a platform can render NGSI-LD from records.
+      metrics: (profiles.get(d.id)?.points ?? [])
+        .filter((p) => !d.points || d.points.includes(p.name))
+        .map((p) => ({ name: p.name, unit: p.unit, attribute: p.attribute })),
     })),
     windows: config.windows.lengths,
     models: config.models.map((m) => ({ name: m.name, bundle: basename(m.bundle) })),

@@ -91,6 +91,36 @@ async function command(
   return answers.get(corr) ?? {};
 }
 
+describe('the retained birth', () => {
+  it('carries devices with metrics, units and FIWARE attributes, windows, models and the config digest', async () => {
+    const sub = await mqtt.connectAsync(site.broker.url, { protocolVersion: 5 });
+    const birth = new Promise<{ retain: boolean; body: Record<string, unknown> }>((resolve) =>
+      sub.on('message', (_t, payload, packet) =>
+        resolve({
+          retain: packet.retain,
+          body: JSON.parse(payload.toString()) as Record<string, unknown>,
+        }),
+      ),
+    );
+    await sub.subscribeAsync('egw/v1/lp-test/birth', { qos: 1 });
+    const { retain, body: b } = await birth;
+    await sub.endAsync();
+    expect(retain).toBe(true);
+    expect(b).toMatchObject({ v: 1, gw: 'lp-test', windows: ['PT1M'], models: [] });
+    expect(b.configDigest).toMatch(/^[0-9a-f]{64}$/);
+    const devices = b.devices as { id: string; profile: string; metrics: unknown[] }[];
+    expect(devices.map((d) => d.id)).toEqual(['lamp1', 'street-lamp', 'valve']);
+    expect(devices[0]?.metrics).toContainEqual({
+      name: 'activePower',
+      unit: 'WTT',
+      attribute: 'Streetlight.powerConsumption',
+    });
+    expect(devices[1]?.metrics).toEqual([
+      { name: 'state', unit: 'C62', attribute: 'Streetlight.powerState' },
+    ]);
+  });
+});
+
 describe('device commands from the platform', () => {
   it('switches the lamp relay on a lamp level, and says a relay has two levels', async () => {
     expect(gpio.outputLevel(LAMP_PIN)).toBe(0);
