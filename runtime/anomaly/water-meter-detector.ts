@@ -1,0 +1,170 @@
+import type { Severity } from '../store/events-table.js';
+import { Hysteresis, type AlarmTransition } from './alarm.js';
+import { ValueHistogram } from './value-histogram.js';
+
+/** One meter reading: litres used since the previous reading (hourly, or longer after a gap). */
+export interface MeterReading {
+  atMs: number;
+  litres: number;
+}
+
+export interface WaterDetectorOptions {
+  /** A leak raises when the lowest hourly use of the last 24 readings exceeds the meter's usual
+   * lowest by this much, L/h. */
+  leakMarginLph: number;
+  /** Bursts: at least this many L/h in an hour (the design's "> 200 L/h step"). */
+  burstFloorLph: number;
+  /** Hours without a reading after which the meter counts as offline. */
+  offlineAfterH: number;
+}
+
+export const WATER_DEFAULTS: WaterDetectorOptions = {
+  leakMarginLph: 3,
+  burstFloorLph: 200,
+  offlineAfterH: 3,
+};
+
+const HOUR = 3_600_000;
+/** The usual quantities are refreshed once a day: quantiles of a histogram are not free. */
+const REFRESH_EVERY = 24;
+/** A sudden burst is an hour 30 % above the most the meter has used within 3 h of that time of
+ * day. (Chosen on half of the DAIAD meters; docs/benchmarks/anomaly-daiad.md reports the other
+ * half too.) */
+const BURST_HOURS_AROUND = 3;
+const BURST_OVER_USUAL = 1.3;
+
+/**
+ * Named alarms for one water meter, fed its readings as they come. What is "usual" is learnt
+ * from the meter's own history, first from a calibration period (`calibrate`), then from every
+ * reading that raised nothing, so a household that waters its garden in summer stops looking
+ * like a burst:
+ * - `leak`: no idle hour among the last 24 readings and the lowest hourly use above the meter's
+ *   usual lowest (continuous flow; rising minimum night flow);
+ * - `burst`: an hour well above the most the meter has used around that time of day, or above
+ *   its 99.5th percentile and the burst floor for three readings running;
+ * - `backflow`: the register ran backwards (reverse flow, or tampering);
+ * - `stuck_meter`: no use for longer than the meter's longest idle spell (and two days) while
+ *   it normally uses water every day;
+ * - `meter_offline`: a reading after more than `offlineAfterH` without one.
+ * Each raises and clears with hysteresis and carries its evidence.
+ */
+export class WaterMeterDetector {
+  /** Hourly use per reading (a reading after a gap is spread over the hours it covers). */
+  private readonly last24: number[] = [];
+  private readonly recent: number[] = [];
+  private readonly hourly = new ValueHistogram();
+  private readonly lowest24 = new ValueHistogram();
+  private idleH = 0;
+  /** The most used in an hour, by hour of the day (UTC), over the history. */
+  private readonly maxByHour = new Array<number>(24).fill(0);
+  private longestIdleH = 0;
+  private totalLitres = 0;
+  private totalHours = 0;
+  private sinceRefresh = REFRESH_EVERY;
+  private usual = { lowest24: 0, hourlyQ995: 0 };
+  private lastAtMs?: number;
+  private readonly leak = new Hysteresis(1, 6);
+  private readonly burst = new Hysteresis(1, 2);
+  private readonly backflow = new Hysteresis(1, 24);
+  private readonly stuck = new Hysteresis(1, 1);
+  private readonly offline = new Hysteresis(1, 1);
+
+  constructor(
+    private readonly meter: string,
+    private readonly o: WaterDetectorOptions = WATER_DEFAULTS,
+  ) {}
+
+  /** Learns the meter's normal from readings known to be normal, raising nothing. */
+  calibrate(readings: readonly MeterReading[]): void {
+    for (const r of readings) this.observe(r, true);
+  }
+
+  push(r: MeterReading): AlarmTransition[] {
+    return this.observe(r, false);
+  }
+
+  private observe(r: MeterReading, learning: boolean): AlarmTransition[] {
+    const out: AlarmTransition[] = [];
+    const emit = (
+      name: string,
+      h: Hysteresis,
+      condition: boolean,
+      severity: Severity,
+      evidence: AlarmTransition['evidence'],
+    ): void => {
+      if (learning) return;
+      const t = h.update(condition);
+      if (t) out.push({ name, subject: this.meter, state: t, severity, atMs: r.atMs, evidence });
+    };
+
+    const gapH = this.lastAtMs === undefined ? 1 : (r.atMs - this.lastAtMs) / HOUR;
+    this.lastAtMs = r.atMs;
+    if (gapH > this.o.offlineAfterH) {
+      // Raised and cleared together, with how long it was: the reading says it is back.
+      emit('meter_offline', this.offline, true, 'warning', { gapH: Math.round(gapH) });
+      emit('meter_offline', this.offline, false, 'warning', { gapH: Math.round(gapH) });
+    }
+    const hours = Math.max(1, Math.round(gapH));
+    emit('backflow', this.backflow, r.litres < 0, 'warning', { litres: r.litres });
+    const use = Math.max(0, r.litres) / hours;
+
+    this.last24.push(use);
+    if (this.last24.length > 24) this.last24.shift();
+    this.recent.push(use);
+    if (this.recent.length > 3) this.recent.shift();
+    // An idle spell is history once it ends; one still running is what is being judged.
+    if (use > 0 && !this.stuck.isActive)
+      this.longestIdleH = Math.max(this.longestIdleH, this.idleH);
+    this.idleH = use === 0 ? this.idleH + hours : 0;
+
+    const min24 = this.last24.length === 24 ? Math.min(...this.last24) : 0;
+    const leakAbove = this.usual.lowest24 + this.o.leakMarginLph;
+    emit('leak', this.leak, min24 >= leakAbove, min24 >= 10 ? 'alarm' : 'warning', {
+      lowestHourLph: Math.round(min24 * 10) / 10,
+      usualLowestLph: this.usual.lowest24,
+    });
+
+    // The most this meter has used around this hour of the day: a night-time burst stands out
+    // against the night, not against Sunday's garden watering.
+    const hod = new Date(r.atMs).getUTCHours();
+    let aroundNow = 0;
+    for (let d = -BURST_HOURS_AROUND; d <= BURST_HOURS_AROUND; d++)
+      aroundNow = Math.max(aroundNow, this.maxByHour[(hod + d + 24) % 24] ?? 0);
+    const sudden = Math.max(this.o.burstFloorLph, BURST_OVER_USUAL * aroundNow);
+    const sustained = Math.max(this.o.burstFloorLph, this.usual.hourlyQ995);
+    const burstNow =
+      use >= sudden || (this.recent.length === 3 && this.recent.every((u) => u >= sustained));
+    emit('burst', this.burst, burstNow, 'alarm', {
+      litresPerHour: Math.round(use),
+      usualMaxAtThisHourLph: Math.round(aroundNow),
+      suddenAboveLph: Math.round(sudden),
+      sustainedAboveLph: Math.round(sustained),
+    });
+
+    const meanDailyL = this.totalHours > 0 ? (this.totalLitres / this.totalHours) * 24 : 0;
+    const stuckAfter = Math.max(48, this.longestIdleH * 1.5);
+    emit('stuck_meter', this.stuck, meanDailyL >= 20 && this.idleH >= stuckAfter, 'warning', {
+      idleHours: this.idleH,
+      usualDailyL: Math.round(meanDailyL),
+    });
+
+    // What raised nothing becomes history; what is under an alarm does not (a leak must not
+    // teach the meter that continuous flow is normal).
+    if (!this.leak.isActive && !this.burst.isActive && !this.stuck.isActive) {
+      for (let h = 0; h < hours; h++) this.hourly.add(use);
+      if (this.last24.length === 24) this.lowest24.add(min24);
+      const hod = new Date(r.atMs).getUTCHours();
+      this.maxByHour[hod] = Math.max(this.maxByHour[hod] ?? 0, use);
+      this.totalLitres += Math.max(0, r.litres);
+      this.totalHours += hours;
+    }
+    if (++this.sinceRefresh >= REFRESH_EVERY) {
+      this.sinceRefresh = 0;
+      this.usual = {
+        lowest24: this.lowest24.quantile(0.95),
+        hourlyQ995: this.hourly.quantile(0.995),
+      };
+    }
+    return out;
+  }
+}
