@@ -1,0 +1,146 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DaiadResult, EventOutcome } from './daiad-eval.js';
+import type { LampResult } from './lamp-eval.js';
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? null;
+}
+
+const round = (x: number, d = 3): number => Number(x.toFixed(d));
+
+export interface KindSummary {
+  events: number;
+  found: number;
+  recall: number;
+  median_delay: number | null;
+}
+
+export function summarise(
+  outcomes: readonly { kind: string; detected: boolean; delay: number | null }[],
+): Record<string, KindSummary> {
+  const out: Record<string, KindSummary> = {};
+  for (const o of outcomes) {
+    const s = (out[o.kind] ??= { events: 0, found: 0, recall: 0, median_delay: null });
+    s.events++;
+    if (o.detected) s.found++;
+  }
+  for (const [kind, s] of Object.entries(out)) {
+    s.recall = round(s.found / s.events);
+    const m = median(
+      outcomes.filter((o) => o.kind === kind && o.delay !== null).map((o) => o.delay ?? 0),
+    );
+    s.median_delay = m === null ? null : round(m, 1);
+  }
+  return out;
+}
+
+export function daiadFigures(r: DaiadResult): Record<string, unknown> {
+  const kinds = summarise(
+    r.outcomes.map((o: EventOutcome) => ({ kind: o.kind, detected: o.detected, delay: o.delayH })),
+  );
+  const perMonth = (n: number): number => round(n / Math.max(1e-9, r.meterMonths), 3);
+  return {
+    meters: r.meters,
+    meters_skipped: r.skipped,
+    meter_months: round(r.meterMonths, 1),
+    leak_recall_48h: kinds.leak?.recall ?? 0,
+    burst_recall_1h: kinds.burst?.recall ?? 0,
+    false_alarms_per_meter_month: perMonth((r.cleanAlarms.leak ?? 0) + (r.cleanAlarms.burst ?? 0)),
+    events: kinds,
+    alarms_on_clean_per_meter_month: Object.fromEntries(
+      Object.entries(r.cleanAlarms).map(([k, v]) => [k, perMonth(v)]),
+    ),
+    ms_per_window: round(r.ms / Math.max(1, r.readings), 5),
+  };
+}
+
+export function lampFigures(r: LampResult): Record<string, unknown> {
+  const kinds = summarise(
+    r.outcomes.map((o) => ({ kind: o.kind, detected: o.detected, delay: o.delayWindows })),
+  );
+  return {
+    windows: r.windows,
+    days: round(r.days, 2),
+    recall_within_2_windows: round(
+      r.outcomes.filter((o) => o.detected).length / Math.max(1, r.outcomes.length),
+    ),
+    events: kinds,
+    false_alarms_on_clean: Object.entries(r.cleanAlarms)
+      .filter(([k]) => k !== 'circuit_offline')
+      .reduce((n, [, v]) => n + v, 0),
+    alarms_on_clean: r.cleanAlarms,
+    ms_per_window: round(r.msPerWindow, 5),
+  };
+}
+
+function table(events: Record<string, KindSummary>, delayUnit: string): string {
+  return [
+    `| event | injected | found | recall | median delay (${delayUnit}) |`,
+    '|---|---|---|---|---|',
+    ...Object.entries(events).map(
+      ([k, s]) => `| ${k} | ${s.events} | ${s.found} | ${s.recall} | ${s.median_delay ?? '—'} |`,
+    ),
+  ].join('\n');
+}
+
+export function writeReport(
+  outDir: string,
+  name: string,
+  title: string,
+  command: string,
+  figures: Record<string, unknown>,
+  body: string,
+): void {
+  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(figures, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, `${name}.md`),
+    `# ${title}\n\n\`${command}\`, ${new Date().toISOString().slice(0, 10)}. Raw figures: [${name}.json](${name}.json).\n\n${body}\n`,
+  );
+}
+
+export function daiadBody(all: Record<string, unknown>, heldOut: Record<string, unknown>): string {
+  const a = all as { events: Record<string, KindSummary> } & Record<string, number>;
+  const h = heldOut as { events: Record<string, KindSummary> } & Record<string, number>;
+  return `Seeded events injected into the real hourly series of the DAIAD trial A households, each on
+its own copy of the meter's series. Each meter's first 8 weeks calibrate its detector (its
+normal); the rest is the test period. False alarms are the leak and burst alarms raised on the
+series without injections (real households: some may be real events).
+
+| figure | all meters | held-out half (odd) | target |
+|---|---|---|---|
+| meters (meter-months) | ${a.meters} (${a.meter_months}) | ${h.meters} (${h.meter_months}) | |
+| leak recall within 48 h | ${a.leak_recall_48h} | ${h.leak_recall_48h} | ≥ 0.9 |
+| burst recall within 1 h | ${a.burst_recall_1h} | ${h.burst_recall_1h} | ≥ 0.9 |
+| leak + burst false alarms per meter-month | ${a.false_alarms_per_meter_month} | ${h.false_alarms_per_meter_month} | ≤ 0.1 |
+
+The burst rule's two constants (hours around the time of day, margin over the usual maximum)
+were chosen on the even-numbered meters only; the odd half shows what they do on meters they
+were not chosen on.
+
+All events, all meters:
+
+${table(a.events, 'h')}
+
+Events: leak 5–30 L/h for 7 days; burst 250–800 L/h for 6–24 h; stuck meter (no use recorded)
+72–120 h; reverse flow 5–50 L in one hour; missing readings 6–24 h.
+`;
+}
+
+export function lampBody(f: Record<string, unknown>): string {
+  const x = f as { events: Record<string, KindSummary> } & Record<string, number>;
+  return `Failures injected into the real street-lighting cabinet profile (SLightliMon, 1-minute
+active power and voltage, ${x.days} days tested after 2 days of calibration), each on its own
+copy, judged in 5-minute windows. "Commanded on" is read off the clean profile (on a gateway it
+is the relay's state). Found means the right alarm within two windows of the event's start.
+
+${table(x.events, 'windows')}
+
+False alarms on the clean profile (excluding the real supply interruption, reported as
+\`circuit_offline\`): **${x.false_alarms_on_clean}**. Events: lamps out 10–50 % until switch-off;
+whole circuit down to under 3 % for 30–240 min; lamps burning in daytime at 30–100 % for
+30–240 min; supply sag to 185–204 V or swell to 256–270 V.
+`;
+}
