@@ -1,4 +1,5 @@
 import { literalUnion } from '../shared/literal-union.js';
+import { AlarmSchema } from './alarm-schema.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /**
@@ -309,6 +310,11 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     models: Type.Array(ModelSchema, { default: [] }),
+    alarms: Type.Array(AlarmSchema, {
+      default: [],
+      description:
+        'named alarms on streams: sensor (range, flatline, spike, offline), water-meter (leak, burst, backflow, stuck meter), lamp-circuit (lamp failure, cable loss, day burning, voltage, power factor)',
+    }),
     upstream: UpstreamSchema,
     store: Type.Object(
       {

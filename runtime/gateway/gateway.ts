@@ -19,6 +19,7 @@ import { Store, type CorruptStoreReport } from '../store/store.js';
 import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
+import { AlarmEngine } from '../anomaly/alarm-engine.js';
 import { buildDrivers } from './build-drivers.js';
 import { deviceCommands } from './device-commands.js';
 import { unsupportedByThisBuild } from './build-support.js';
@@ -88,6 +89,8 @@ export class Gateway {
   readonly ingest: IngestPipeline;
   readonly sender: OutboxSender;
   readonly drivers: SouthboundDriver[];
+  /** The named alarms, when the config has any. */
+  readonly alarms?: AlarmEngine;
   private readonly stack: ComponentStack;
 
   constructor(private readonly o: GatewayOptions) {
@@ -159,10 +162,28 @@ export class Gateway {
       ...(o.images ? { images: o.images } : {}),
     });
     this.stack = new ComponentStack(namespaced(log, 'gateway'));
+    if (config.alarms.length > 0) {
+      const alarms = new AlarmEngine({
+        alarms: config.alarms,
+        store: this.store,
+        clock,
+        log: namespaced(log, 'alarms'),
+        unitOf,
+        onAlarms: () => this.sender.wake(),
+      });
+      this.ingest.onWindows((closed) => alarms.onWindows(closed));
+      this.alarms = alarms;
+    }
   }
 
   async start(): Promise<void> {
-    await this.stack.start([this.store, this.ingest, this.sender, ...this.drivers]);
+    await this.stack.start([
+      this.store,
+      ...(this.alarms ? [this.alarms] : []),
+      this.ingest,
+      this.sender,
+      ...this.drivers,
+    ]);
     this.o.log.info(
       {
         gateway: this.o.config.gateway.id,

@@ -63,6 +63,7 @@ export class IngestPipeline implements Component {
   private buffer: Reading[] = [];
   private timer?: TimerHandle;
   private readonly outboxListeners = new Set<() => void>();
+  private readonly windowListeners = new Set<(closed: readonly ClosedWindow[]) => void>();
   private readonly counters = {
     committed: 0,
     windowsClosed: 0,
@@ -123,6 +124,13 @@ export class IngestPipeline implements Component {
    * reported in a gap record by the first commit that succeeds. */
   private noteBufferDrop(readings: Reading[]): void {
     for (const r of readings) extend(this.bufferDrops, r.wallMs);
+  }
+
+  /** Called with the windows a commit closed, after it landed (named alarms judge them). A
+   * listener that throws is logged and does not stop ingest. */
+  onWindows(listener: (closed: readonly ClosedWindow[]) => void): () => void {
+    this.windowListeners.add(listener);
+    return () => this.windowListeners.delete(listener);
   }
 
   /** Called after a commit that added outbox rows (the sender wakes up on it). */
@@ -229,6 +237,13 @@ export class IngestPipeline implements Component {
       this.dropsLogged = this.counters.droppedBufferFull;
     }
     this.counters.windowsClosed += closed.length;
+    if (closed.length > 0)
+      for (const listener of this.windowListeners)
+        try {
+          listener(closed);
+        } catch (err) {
+          this.o.log.error({ err }, 'a window listener failed; ingest goes on');
+        }
     this.counters.windowsRevised += revised.length;
     const added = store.outbox.headSeq() - outboxBefore;
     if (added > 0) {

@@ -40,6 +40,9 @@ windows:
 upstream:
   url: ${site.upstreamUrl}
   protocol: "${site.protocol}"
+alarms:
+  # Supply voltage outside 230 V ± 10 % (EN 50160), a stuck or silent meter, a spike.
+  - { type: sensor, id: lamp-supply, stream: lamp1/voltage, window: ${site.window}, min: 207, max: 253 }
 `,
   );
   return file;

@@ -1,0 +1,233 @@
+import { stampNow, type Clock } from '../clock/clock.js';
+import type { AlarmConfig } from '../config/alarm-schema.js';
+import { FLOW_TO_LPH, VOLUME_TO_L } from '../config/alarm-cross-check.js';
+import type { Component } from '../lifecycle/component.js';
+import type { Log } from '../log/logger.js';
+import { parseIsoDuration } from '../shared/iso-duration.js';
+import type { Store } from '../store/store.js';
+import type { ClosedWindow } from '../windows/window-aggregator.js';
+import type { WindowStats } from '../windows/window-stats.js';
+import type { AlarmTransition } from './alarm.js';
+import {
+  calibrateLampCircuit,
+  LampCircuitDetector,
+  type LampWindow,
+} from './lamp-circuit-detector.js';
+import { SensorDetector } from './sensor-detector.js';
+import { WaterMeterDetector, type MeterReading } from './water-meter-detector.js';
+
+const DAY = 86_400_000;
+
+/** The window of each stream an alarm reads, by `device/point`. */
+type StreamStats = ReadonlyMap<string, WindowStats>;
+
+interface Runner {
+  config: AlarmConfig;
+  lengthMs: number;
+  /** How far back the store is read at start-up to learn what is normal. */
+  historyMs: number;
+  /** Feeds one closed window; `learning` for history read from the store (judges nothing). */
+  feed(stats: StreamStats, endMs: number, learning: boolean): AlarmTransition[];
+}
+
+const mean = (s: WindowStats | undefined): number | null => (s && s.n > 0 ? s.sum / s.n : null);
+
+function sensorRunner(a: Extract<AlarmConfig, { type: 'sensor' }>, lengthMs: number): Runner {
+  const d = new SensorDetector(a.id, {
+    min: a.min,
+    max: a.max,
+    flatlineWindows: a.flatlineWindows,
+    spikeSigmas: a.spikeSigmas,
+    offlineWindows: a.offlineWindows,
+  });
+  return {
+    config: a,
+    lengthMs,
+    historyMs: 200 * lengthMs,
+    feed(stats, endMs, learning) {
+      const s = stats.get(a.stream);
+      const w = {
+        atMs: endMs,
+        n: s?.n ?? 0,
+        min: s && s.n > 0 ? s.min : null,
+        max: s && s.n > 0 ? s.max : null,
+        mean: mean(s),
+      };
+      if (learning) {
+        d.warm(w);
+        return [];
+      }
+      return d.push(w);
+    },
+  };
+}
+
+function waterRunner(
+  a: Extract<AlarmConfig, { type: 'water-meter' }>,
+  lengthMs: number,
+  unitOf: (stream: string) => string,
+): Runner {
+  const d = new WaterMeterDetector(a.id, {
+    leakMarginLph: a.leakMarginLph,
+    burstFloorLph: a.burstFloorLph,
+    offlineAfterH: 3,
+  });
+  const hours = lengthMs / 3_600_000;
+  const litres = (stats: StreamStats): number | null => {
+    if (a.volume) {
+      const s = stats.get(a.volume);
+      return s && s.n > 0 ? s.sum * (VOLUME_TO_L[unitOf(a.volume)] ?? 1) : null;
+    }
+    const m = a.flow ? mean(stats.get(a.flow)) : null;
+    return m === null || !a.flow ? null : m * (FLOW_TO_LPH[unitOf(a.flow)] ?? 1) * hours;
+  };
+  return {
+    config: a,
+    lengthMs,
+    historyMs: 56 * DAY,
+    feed(stats, endMs, learning) {
+      const l = litres(stats);
+      if (l === null) return [];
+      const r: MeterReading = { atMs: endMs, litres: l };
+      if (learning) {
+        d.calibrate([r]);
+        return [];
+      }
+      return d.push(r);
+    },
+  };
+}
+
+function lampRunner(
+  a: Extract<AlarmConfig, { type: 'lamp-circuit' }>,
+  lengthMs: number,
+  log: Log,
+): Runner {
+  // Until enough nights have been seen, windows are collected to calibrate on.
+  const collected: LampWindow[] = [];
+  let nights = 0;
+  let detector: LampCircuitDetector | undefined;
+  return {
+    config: a,
+    lengthMs,
+    historyMs: (a.calibrationNights + 1) * DAY,
+    feed(stats, endMs, learning) {
+      const relay = stats.get(a.relay);
+      const w: LampWindow = {
+        atMs: endMs,
+        commandedOn: relay !== undefined && relay.n > 0 && relay.last >= 0.5,
+        powerW: mean(stats.get(a.power)),
+        voltageV: a.voltage ? mean(stats.get(a.voltage)) : null,
+        powerFactor: a.powerFactor ? mean(stats.get(a.powerFactor)) : null,
+      };
+      if (detector) return learning ? [] : detector.push(w);
+      const prev = collected.at(-1);
+      if (prev?.commandedOn && !w.commandedOn) nights++;
+      collected.push(w);
+      if (nights >= a.calibrationNights && collected.some((x) => x.commandedOn)) {
+        detector = new LampCircuitDetector(a.id, calibrateLampCircuit(collected));
+        log.info({ alarm: a.id, nights, windows: collected.length }, 'lamp circuit calibrated');
+        collected.length = 0;
+      }
+      return [];
+    },
+  };
+}
+
+export interface AlarmEngineOptions {
+  alarms: readonly AlarmConfig[];
+  store: Store;
+  clock: Clock;
+  log: Log;
+  unitOf: (device: string, point: string) => string;
+  /** Called after alarms were written (the sender wakes up: alarms go first). */
+  onAlarms?: () => void;
+}
+
+/**
+ * The configured named alarms, fed every closed window after ingest commits it. At start-up
+ * each alarm learns its stream's normal from the windows the store already holds, so a restart
+ * does not start from nothing. Transitions go to the events table (and upstream, first in line)
+ * as `kind: <alarm name>` with the subject, the state and the evidence.
+ */
+export class AlarmEngine implements Component {
+  readonly name = 'alarms';
+  private readonly runners: Runner[];
+
+  constructor(private readonly o: AlarmEngineOptions) {
+    const unitOf = (stream: string): string => {
+      const [device = '', point = ''] = stream.split('/');
+      return o.unitOf(device, point);
+    };
+    this.runners = o.alarms.map((a) => {
+      const lengthMs = parseIsoDuration(a.window) ?? 60_000;
+      if (a.type === 'sensor') return sensorRunner(a, lengthMs);
+      if (a.type === 'water-meter') return waterRunner(a, lengthMs, unitOf);
+      return lampRunner(a, lengthMs, o.log);
+    });
+  }
+
+  /** Learns from the windows the store already holds (the store must be open). */
+  async start(): Promise<void> {
+    const { store, clock } = this.o;
+    const now = clock.wallMs();
+    const names = new Map<number, string>();
+    for (const r of this.runners)
+      for (const stream of streamsOf(r.config)) {
+        const [device = '', point = ''] = stream.split('/');
+        names.set(store.readings.streamId(device, point), stream);
+      }
+    for (const r of this.runners) {
+      const byT0 = new Map<number, Map<string, WindowStats>>();
+      for (const s of store.summaries.range(r.lengthMs, now - r.historyMs, now)) {
+        const stream = names.get(s.stream);
+        if (!stream) continue;
+        let m = byT0.get(s.t0);
+        if (!m) byT0.set(s.t0, (m = new Map<string, WindowStats>()));
+        m.set(stream, s.stats);
+      }
+      for (const t0 of [...byT0.keys()].sort((a, b) => a - b))
+        r.feed(byT0.get(t0) ?? new Map<string, WindowStats>(), t0 + r.lengthMs, true);
+    }
+    await Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.resolve();
+  }
+
+  /** Judges windows ingest has just committed. */
+  onWindows(closed: readonly ClosedWindow[]): void {
+    const transitions: AlarmTransition[] = [];
+    for (const w of [...closed].sort((a, b) => a.t0 - b.t0)) {
+      const stats = new Map(w.streams.map((s) => [`${s.device}/${s.point}`, s.stats]));
+      for (const r of this.runners)
+        if (r.lengthMs === w.lengthMs) transitions.push(...r.feed(stats, w.t0 + w.lengthMs, false));
+    }
+    if (transitions.length === 0) return;
+    const { store, clock, log } = this.o;
+    if (!store.isOpen) return;
+    store.transaction(() => {
+      for (const t of transitions)
+        store.events.add(
+          t.name,
+          t.severity,
+          stampNow(clock),
+          { subject: t.subject, state: t.state, windowEnd: t.atMs, evidence: t.evidence },
+          clock.wallMs(),
+        );
+    });
+    for (const t of transitions)
+      log[t.state === 'raised' ? 'warn' : 'info'](
+        { alarm: t.name, subject: t.subject, evidence: t.evidence },
+        `alarm ${t.state}`,
+      );
+    this.o.onAlarms?.();
+  }
+}
+
+function streamsOf(a: AlarmConfig): string[] {
+  if (a.type === 'sensor') return [a.stream];
+  if (a.type === 'water-meter') return [a.volume, a.flow].filter((s): s is string => Boolean(s));
+  return [a.power, a.relay, a.voltage, a.powerFactor].filter((s): s is string => Boolean(s));
+}

@@ -1,0 +1,103 @@
+import type { DeviceCatalogue } from '../devices/catalogue.js';
+import { closestMatch } from '../shared/closest-match.js';
+import { parseIsoDuration } from '../shared/iso-duration.js';
+import { show, type SchemaIssue } from '../shared/schema-issues.js';
+import type { AlarmConfig } from './alarm-schema.js';
+import type { SiteConfig } from './schema.js';
+
+/** Litres per hour for one unit of a flow rate, by UN/CEFACT code. */
+export const FLOW_TO_LPH: Readonly<Record<string, number>> = { MQH: 1000, L2: 60 };
+/** Litres for one unit of a volume, by UN/CEFACT code. */
+export const VOLUME_TO_L: Readonly<Record<string, number>> = { LTR: 1, MTQ: 1000 };
+
+/** The streams an alarm reads, with the field each comes from and the units it accepts. */
+function streamsOf(a: AlarmConfig): { field: string; stream: string; units?: string[] }[] {
+  switch (a.type) {
+    case 'sensor':
+      return [{ field: 'stream', stream: a.stream }];
+    case 'water-meter': {
+      const out: { field: string; stream: string; units?: string[] }[] = [];
+      if (a.volume)
+        out.push({ field: 'volume', stream: a.volume, units: Object.keys(VOLUME_TO_L) });
+      if (a.flow) out.push({ field: 'flow', stream: a.flow, units: Object.keys(FLOW_TO_LPH) });
+      return out;
+    }
+    case 'lamp-circuit':
+      return [
+        { field: 'power', stream: a.power, units: ['WTT'] },
+        { field: 'relay', stream: a.relay },
+        ...(a.voltage ? [{ field: 'voltage', stream: a.voltage, units: ['VLT'] }] : []),
+        ...(a.powerFactor ? [{ field: 'powerFactor', stream: a.powerFactor }] : []),
+      ];
+  }
+}
+
+/** Alarms must read streams that exist, in units they understand, at a configured window. */
+export function alarmIssues(config: SiteConfig, catalogue: DeviceCatalogue): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const lengths = config.windows.lengths;
+  const ids = new Map<string, number>();
+  config.alarms.forEach((a, i) => {
+    const at = (...p: (string | number)[]): (string | number)[] => ['alarms', i, ...p];
+    const first = ids.get(a.id);
+    if (first !== undefined)
+      issues.push({
+        path: at('id'),
+        problem: `${show(a.id)} is already the id of alarm ${first}`,
+        allowed: 'each id once',
+      });
+    else ids.set(a.id, i);
+    if (!lengths.includes(a.window) || parseIsoDuration(a.window) === undefined)
+      issues.push({
+        path: at('window'),
+        problem: `${show(a.window)} is not one of windows.lengths`,
+        allowed: `one of ${lengths.map((l) => show(l)).join(', ')} (or add it to windows.lengths)`,
+      });
+    if (a.type === 'water-meter' && a.window !== 'PT1H')
+      issues.push({
+        path: at('window'),
+        problem: `${show(a.window)}: water-meter alarms judge hourly use`,
+        allowed: '"PT1H" (and PT1H in windows.lengths)',
+      });
+    if (a.type === 'water-meter' && Boolean(a.volume) === Boolean(a.flow))
+      issues.push({
+        path: at(),
+        problem: 'a water meter alarm reads either a volume or a flow stream',
+        allowed: 'volume: device/point (litres per reading) or flow: device/point (a flow rate)',
+      });
+    for (const s of streamsOf(a)) {
+      const [deviceId = '', point = ''] = s.stream.split('/');
+      const device = config.devices.find((d) => d.id === deviceId);
+      if (!device) {
+        const guess = closestMatch(
+          deviceId,
+          config.devices.map((d) => d.id),
+        );
+        issues.push({
+          path: at(s.field),
+          problem: `no device ${show(deviceId)}${guess ? ` (did you mean ${show(guess)}?)` : ''}`,
+          allowed: 'device/point of a configured device',
+        });
+        continue;
+      }
+      const profile = catalogue.get(device.profile);
+      const p = profile?.points.find((x) => x.name === point);
+      const offered = (device.points ?? profile?.points.map((x) => x.name) ?? []).filter(Boolean);
+      if (!p || !offered.includes(point)) {
+        issues.push({
+          path: at(s.field),
+          problem: `${deviceId} has no point ${show(point)}`,
+          allowed: `one of ${offered.join(', ')}`,
+        });
+        continue;
+      }
+      if (s.units && !s.units.includes(p.unit))
+        issues.push({
+          path: at(s.field),
+          problem: `${s.stream} is in ${p.unit}; a ${a.type} ${s.field} must be in ${s.units.join(' or ')}`,
+          allowed: `a point in ${s.units.join(' or ')}`,
+        });
+    }
+  });
+  return issues;
+}
