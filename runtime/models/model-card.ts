@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+/**
+ * What a trained bundle says about itself (`card.json` beside `model.json` and the weights):
+ * what it reads, how inputs are normalised, its thresholds, how well it did and on what, the
+ * command that produced it, and the sha256 of every other file in the bundle.
+ */
+export const ModelCardSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  version: Type.String({ minLength: 1 }),
+  kind: Type.String({ minLength: 1, description: 'e.g. window-autoencoder' }),
+  created: Type.String({ description: 'ISO-8601 time of training' }),
+  input: Type.Object({
+    features: Type.Array(Type.String(), { minItems: 1 }),
+    window: Type.Integer({ minimum: 1, description: 'time steps per input window' }),
+    stepMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  }),
+  normalisation: Type.Object({
+    mean: Type.Array(Type.Number()),
+    std: Type.Array(Type.Number({ exclusiveMinimum: 0 })),
+  }),
+  thresholds: Type.Record(Type.String(), Type.Number()),
+  metrics: Type.Record(Type.String(), Type.Number()),
+  training: Type.Object({
+    data: Type.String(),
+    sha256: Sha256,
+    rows: Type.Integer({ minimum: 0 }),
+    seconds: Type.Optional(Type.Number({ minimum: 0 })),
+    backend: Type.Optional(Type.String()),
+  }),
+  command: Type.String(),
+  files: Type.Record(Type.String(), Sha256),
+});
+
+export type ModelCard = Static<typeof ModelCardSchema>;
