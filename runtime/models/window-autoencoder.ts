@@ -1,0 +1,91 @@
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Tf } from './tf-backend.js';
+
+/**
+ * A small dense autoencoder over sliding windows of several channels: a window of `window` rows
+ * × `features` channels (normalised) goes in flattened, is squeezed through a bottleneck and
+ * rebuilt; how badly it is rebuilt (mean squared error) is the window's anomaly score. Dense
+ * layers train on every backend (the wasm backend has no gradient for convolution filters).
+ */
+export interface AutoencoderShape {
+  window: number;
+  features: number;
+  hidden: number;
+  bottleneck: number;
+}
+
+export function buildAutoencoder(tf: Tf, s: AutoencoderShape): tfTypes.LayersModel {
+  const inputs = s.window * s.features;
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: s.hidden, inputShape: [inputs], activation: 'relu' }),
+      tf.layers.dense({ units: s.bottleneck, activation: 'relu' }),
+      tf.layers.dense({ units: s.hidden, activation: 'relu' }),
+      tf.layers.dense({ units: inputs }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(0.003), loss: 'meanSquaredError' });
+  return model;
+}
+
+/** Every window of `window` consecutive rows, flattened, ending at rows window-1 … n-1. */
+export function slidingWindows(rows: readonly (readonly number[])[], window: number): Float32Array {
+  const features = rows[0]?.length ?? 0;
+  const count = Math.max(0, rows.length - window + 1);
+  const out = new Float32Array(count * window * features);
+  for (let w = 0; w < count; w++)
+    for (let r = 0; r < window; r++) out.set(rows[w + r] ?? [], (w * window + r) * features);
+  return out;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  seed?: number;
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+/** Trains on windows known to be normal; returns the final training loss. */
+export async function trainAutoencoder(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  windows: Float32Array,
+  inputs: number,
+  o: TrainOptions,
+): Promise<number> {
+  const x = tf.tensor2d(windows, [windows.length / inputs, inputs]);
+  let last = NaN;
+  try {
+    await model.fit(x, x, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      shuffle: true,
+      verbose: 0,
+      callbacks: {
+        onEpochEnd: (epoch, logs) => {
+          last = Number(logs?.loss ?? NaN);
+          o.onEpoch?.(epoch + 1, last);
+        },
+      },
+    });
+  } finally {
+    x.dispose();
+  }
+  return last;
+}
+
+/** Reconstruction error of each window (mean squared error over its values). */
+export function scoreWindows(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  windows: Float32Array,
+  inputs: number,
+): Float32Array {
+  const n = windows.length / inputs;
+  if (n === 0) return new Float32Array(0);
+  return tf.tidy(() => {
+    const x = tf.tensor2d(windows, [n, inputs]);
+    const y = model.predict(x, { batchSize: 256 }) as tfTypes.Tensor2D;
+    return tf.mean(tf.squaredDifference(x, y), 1).dataSync() as Float32Array;
+  });
+}

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseBackend, type Tf } from '../../../runtime/models/tf-backend.js';
+import {
+  buildAutoencoder,
+  scoreWindows,
+  slidingWindows,
+  trainAutoencoder,
+} from '../../../runtime/models/window-autoencoder.js';
+import { trailingMean } from '../../../scripts/eval/skab-eval.js';
+
+let tf: Tf;
+beforeAll(async () => {
+  ({ tf } = await chooseBackend(['wasm', 'cpu']));
+});
+
+describe('window autoencoder', () => {
+  it('cuts every window of consecutive rows, flattened row by row', () => {
+    const w = slidingWindows(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      2,
+    );
+    expect(Array.from(w)).toEqual([1, 2, 3, 4, 3, 4, 5, 6]);
+    expect(slidingWindows([[1, 2]], 2)).toHaveLength(0);
+  });
+
+  it('averages each score with the ones before it', () => {
+    expect(Array.from(trailingMean(Float32Array.from([3, 1, 2, 6]), 2))).toEqual([3, 2, 1.5, 4]);
+  });
+
+  it('learns two channels that move together and scores a window where they part far higher', async () => {
+    const rows = Array.from({ length: 600 }, (_, i) => {
+      const v = Math.sin(i / 7);
+      return [v, -v];
+    });
+    const window = 8;
+    const inputs = window * 2;
+    const model = buildAutoencoder(tf, { window, features: 2, hidden: 16, bottleneck: 4 });
+    const normal = slidingWindows(rows, window);
+    const loss = await trainAutoencoder(tf, model, normal, inputs, { epochs: 40, batchSize: 32 });
+    expect(loss).toBeLessThan(0.05);
+    const broken = slidingWindows(
+      rows.slice(0, 40).map(([a = 0]) => [a, a]),
+      window,
+    );
+    const n = scoreWindows(tf, model, normal, inputs);
+    const b = scoreWindows(tf, model, broken, inputs);
+    const max = (xs: Float32Array): number => xs.reduce((m, x) => Math.max(m, x), 0);
+    const mean = (xs: Float32Array): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(mean(b)).toBeGreaterThan(5 * max(n));
+    model.dispose();
+  });
+});
