@@ -12,6 +12,17 @@ export interface AlarmTransition {
   evidence: Record<string, number | string | boolean | null>;
 }
 
+/** Feeds `condition` to `h` and, when that raises or clears the alarm, adds the transition. */
+export function judge(
+  out: AlarmTransition[],
+  h: Hysteresis,
+  condition: boolean,
+  alarm: Omit<AlarmTransition, 'state'>,
+): void {
+  const state = h.update(condition);
+  if (state) out.push({ ...alarm, state });
+}
+
 /**
  * A condition that must hold `raiseAfter` checks in a row to raise an alarm and fail `clearAfter`
  * checks in a row to clear it, so one noisy window neither raises nor clears anything.

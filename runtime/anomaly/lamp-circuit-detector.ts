@@ -1,5 +1,5 @@
 import type { Severity } from '../store/events-table.js';
-import { Hysteresis, type AlarmTransition } from './alarm.js';
+import { Hysteresis, judge, type AlarmTransition } from './alarm.js';
 
 /** One window of a lamp circuit: its mean active power and voltage, and whether the gateway had
  * the lamps switched on through the whole window. */
@@ -112,10 +112,8 @@ export class LampCircuitDetector {
       condition: boolean,
       severity: Severity,
       evidence: AlarmTransition['evidence'],
-    ): void => {
-      const t = h.update(condition);
-      if (t) out.push({ name, subject: this.circuit, state: t, severity, atMs: w.atMs, evidence });
-    };
+    ): void =>
+      judge(out, h, condition, { name, subject: this.circuit, severity, atMs: w.atMs, evidence });
     // After a switch, or after a window without readings (a supply interruption restarts the
     // lamps), the lamps are warming up: not judged yet.
     const settled = this.prevOn === w.commandedOn && this.prevHadPower;

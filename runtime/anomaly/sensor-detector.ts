@@ -1,4 +1,4 @@
-import { Hysteresis, type AlarmTransition } from './alarm.js';
+import { Hysteresis, judge, type AlarmTransition } from './alarm.js';
 
 /** What a detector needs of one closed window of one stream. */
 export interface WindowValues {
@@ -69,18 +69,14 @@ export class SensorDetector {
       h: Hysteresis,
       condition: boolean,
       evidence: AlarmTransition['evidence'],
-    ): void => {
-      const t = h.update(condition);
-      if (t)
-        out.push({
-          name,
-          subject: this.subject,
-          state: t,
-          severity: 'warning',
-          atMs: w.atMs,
-          evidence,
-        });
-    };
+    ): void =>
+      judge(out, h, condition, {
+        name,
+        subject: this.subject,
+        severity: 'warning',
+        atMs: w.atMs,
+        evidence,
+      });
     const silent = w.n === 0 || w.min === null || w.max === null || w.mean === null;
     this.silentFor = silent ? this.silentFor + 1 : 0;
     emit('sensor_offline', this.offline, this.silentFor >= this.o.offlineWindows, {

@@ -1,5 +1,5 @@
 import type { Severity } from '../store/events-table.js';
-import { Hysteresis, type AlarmTransition } from './alarm.js';
+import { Hysteresis, judge, type AlarmTransition } from './alarm.js';
 import { ValueHistogram } from './value-histogram.js';
 
 /** One meter reading: litres used since the previous reading (hourly, or longer after a gap). */
@@ -92,9 +92,8 @@ export class WaterMeterDetector {
       severity: Severity,
       evidence: AlarmTransition['evidence'],
     ): void => {
-      if (learning) return;
-      const t = h.update(condition);
-      if (t) out.push({ name, subject: this.meter, state: t, severity, atMs: r.atMs, evidence });
+      if (!learning)
+        judge(out, h, condition, { name, subject: this.meter, severity, atMs: r.atMs, evidence });
     };
 
     const gapH = this.lastAtMs === undefined ? 1 : (r.atMs - this.lastAtMs) / HOUR;

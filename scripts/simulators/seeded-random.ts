@@ -10,3 +10,8 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A uniform draw from [lo, hi). */
+export function uniform(random: () => number, lo: number, hi: number): number {
+  return lo + (hi - lo) * random();
+}
