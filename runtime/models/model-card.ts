@@ -22,6 +22,8 @@ export const ModelCardSchema = Type.Object({
     std: Type.Array(Type.Number({ exclusiveMinimum: 0 })),
   }),
   thresholds: Type.Record(Type.String(), Type.Number()),
+  /** Evaluation figures; `train_score_p50` (the median score on training windows) is what
+   * drift is measured against. */
   metrics: Type.Record(Type.String(), Type.Number()),
   training: Type.Object({
     data: Type.String(),
