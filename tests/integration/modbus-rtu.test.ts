@@ -118,14 +118,23 @@ describe('Modbus RTU over a pseudo-terminal pair at 9600 baud', () => {
       const line = await lineWith(clock, [LAMP_POLE[0]!]);
       const readings: Reading[] = [];
       const captured = capturedLog();
+      // A late answer is one the link has given up on: it lands after the timeout, in the
+      // guard time the link leaves before retrying (the link drops it there). A long timeout
+      // makes that guard 100 ms wide, so the answer lands in its middle however busy the
+      // machine is: the timeout and the simulator run on real time.
+      const timeoutMs = kind === 'late' ? 500 : 150;
       const { bus, link } = scheduler(line, clock, readings, {
         devices: [LAMP_POLE[0]!],
         log: captured.log,
+        timeoutMs,
       });
       await bus.start();
       await clock.advance(0);
       expect(bus.deviceHealth().lamp?.state).toBe('online');
-      line.sim.faults.add({ kind, count: 1, lateMs: 400, exceptionCode: 4 });
+      // The simulator answers `lateMs` after it would have; the link waits `timeoutMs` past
+      // the same point before it gives up.
+      const lateMs = timeoutMs + link.lateReplyGuardMs / 2;
+      line.sim.faults.add({ kind, count: 1, lateMs, exceptionCode: 4 });
       const before = readings.length;
       await clock.advance(1000);
       const during = { health: bus.deviceHealth().lamp, readings: readings.slice(before) };
