@@ -1,6 +1,6 @@
 import { stampNow, type Clock } from '../clock/clock.js';
 import type { AlarmConfig } from '../config/alarm-schema.js';
-import { FLOW_TO_LPH, VOLUME_TO_L } from '../config/alarm-cross-check.js';
+import { FLOW_TO_LPH, VOLUME_TO_L } from '../config/stream-cross-check.js';
 import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { parseIsoDuration } from '../shared/iso-duration.js';

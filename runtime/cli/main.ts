@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../log/logger.js';
 import { packageRoot } from '../shared/package-root.js';
+import { calibrateCommand, type CalibrateOptions } from './calibrate-command.js';
 import { checkCommand } from './check-command.js';
 import { EXIT } from './exit-codes.js';
 import { readCommand, type ReadOptions } from './read-command.js';
@@ -39,6 +40,27 @@ export function buildProgram(): Command {
     )
     .action((opts: { config: string; json?: boolean }) => {
       process.exitCode = checkCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('calibrate')
+    .description(
+      "Train a model's learned detector on this gateway's own recent windows (its normal period) and write the bundle the config names. Run it with the gateway stopped.",
+    )
+    .requiredOption('-c, --config <file>', 'site config file (YAML, or JSON by extension)')
+    .requiredOption('--model <name>', 'the model to calibrate (models[].name in the config)')
+    .option('--days <n>', 'how many days back to learn from', '7')
+    .option('--epochs <n>', 'training passes over the data', '25')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 bundle written, 1 failed (with the reason: too little data, no such model, an invalid config), 2 usage error.',
+    )
+    .action(async (opts: CalibrateOptions) => {
+      process.exitCode = await calibrateCommand(
         opts,
         (l) => console.log(l),
         (l) => console.error(l),

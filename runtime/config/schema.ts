@@ -145,6 +145,24 @@ export const ModelSchema = Type.Object(
     name: Id,
     bundle: FilePath,
     enabled: Type.Boolean({ default: true }),
+    features: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: '^[a-z0-9][a-z0-9-]{0,31}/[A-Za-z][A-Za-z0-9]*$',
+          description: 'device/point',
+        }),
+        { minItems: 1, description: 'the streams a learned detector reads (edge-gw calibrate)' },
+      ),
+    ),
+    window: Type.Optional(
+      Type.String({ description: 'the window length it reads them at, one of windows.lengths' }),
+    ),
+    steps: Type.Integer({
+      minimum: 2,
+      maximum: 1000,
+      default: 10,
+      description: 'consecutive windows in one input of the detector',
+    }),
   },
   { additionalProperties: false },
 );

@@ -101,3 +101,32 @@ export function alarmIssues(config: SiteConfig, catalogue: DeviceCatalogue): Sch
   });
   return issues;
 }
+
+/** A model's features must be streams of configured devices, read at a configured window. */
+export function modelIssues(config: SiteConfig, catalogue: DeviceCatalogue): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  config.models.forEach((m, i) => {
+    if (m.window !== undefined && !config.windows.lengths.includes(m.window))
+      issues.push({
+        path: ['models', i, 'window'],
+        problem: `${show(m.window)} is not one of windows.lengths`,
+        allowed: `one of ${config.windows.lengths.map((l) => show(l)).join(', ')}`,
+      });
+    m.features?.forEach((stream, j) => {
+      const [deviceId = '', point = ''] = stream.split('/');
+      const device = config.devices.find((d) => d.id === deviceId);
+      const offered = device
+        ? (device.points ?? catalogue.get(device.profile)?.points.map((p) => p.name) ?? [])
+        : [];
+      if (!device || !offered.includes(point))
+        issues.push({
+          path: ['models', i, 'features', j],
+          problem: device
+            ? `${deviceId} has no point ${show(point)}`
+            : `no device ${show(deviceId)}`,
+          allowed: device ? `one of ${offered.join(', ')}` : 'device/point of a configured device',
+        });
+    });
+  });
+  return issues;
+}
