@@ -1,5 +1,5 @@
 /**
- * `npm run eval:anomaly -- --dataset skab|daiad|lamp [--data DIR] [--seed N] [--out DIR]`
+ * `npm run eval:anomaly -- --dataset skab|nab|daiad|lamp [--data DIR] [--seed N] [--out DIR]`
  * skab: trains the learned detector by SKAB's protocol and scores it. daiad, lamp: run the named
  * detectors against seeded events injected into real series. Each prints a short summary and,
  * last, one JSON line of figures, and writes a report to docs/benchmarks/.
@@ -14,6 +14,7 @@ import {
   daiadFigures,
   lampBody,
   lampFigures,
+  nabBody,
   skabBody,
   skabFigures,
   writeReport,
@@ -22,11 +23,13 @@ import { loadDaiad } from './daiad-data.js';
 import { evaluateDaiad } from './daiad-eval.js';
 import { evaluateLamp, loadLampProfile } from './lamp-eval.js';
 import { chooseBackend } from '../../runtime/models/tf-backend.js';
+import { loadNab } from './nab-data.js';
+import { evaluateNab } from './nab-eval.js';
 import { loadSkab } from './skab-data.js';
 import { evaluateSkab, SKAB_DEFAULTS } from './skab-eval.js';
 
-const DATASETS = ['skab', 'daiad', 'lamp'] as const;
-const NOT_YET = ['nab'];
+const DATASETS = ['skab', 'nab', 'daiad', 'lamp'] as const;
+const NOT_YET: string[] = [];
 
 function fail(message: string): never {
   process.stderr.write(`eval:anomaly: ${message}\n`);
@@ -75,6 +78,31 @@ try {
     console.log(
       `skab: ${set.experiments.length} experiments, F1 ${String(figures.f1)}, FAR ${String(figures.far)}, ` +
         `MAR ${String(figures.mar)}, NAB standard ${String(figures.nab_standard)} (${backend})`,
+    );
+    console.log(JSON.stringify(figures));
+  } else if (dataset === 'nab') {
+    const r = evaluateNab(loadNab(dir));
+    const figures = {
+      dataset,
+      files: r.files,
+      windows: r.windows,
+      nab_standard: Number(r.scores.standard.toFixed(2)),
+      nab_low_fp: Number(r.scores.low_fp.toFixed(2)),
+      nab_low_fn: Number(r.scores.low_fn.toFixed(2)),
+      thresholds: r.thresholds,
+      ms_per_window: Number(r.msPerValue.toFixed(5)),
+    };
+    writeReport(
+      args.out,
+      'anomaly-nab',
+      'Streaming detector on NAB',
+      command,
+      figures,
+      nabBody(figures),
+    );
+    console.log(
+      `nab: ${r.files} series, ${r.windows} windows, standard ${figures.nab_standard}, ` +
+        `low FP ${figures.nab_low_fp}, low FN ${figures.nab_low_fn}`,
     );
     console.log(JSON.stringify(figures));
   } else if (dataset === 'daiad') {

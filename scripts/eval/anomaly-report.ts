@@ -200,3 +200,28 @@ are for the complete published set, which the evaluator reports the same way whe
 (\`--data DIR\`). **The targets are not met**: this is the baseline the learned detector starts from.
 `;
 }
+
+export function nabBody(f: {
+  files: number;
+  windows: number;
+  nab_standard: number;
+  nab_low_fp: number;
+  nab_low_fn: number;
+}): string {
+  return `The NAB v1.1 score (probation, scaled sigmoid, one threshold per profile swept over all
+${f.files} series, normalised between the null detector and a perfect one) for a streaming
+detector that scores each value by how far it is, in standard deviations, from the mean of the
+values at the same time on the previous 7 days (residuals judged against the last day of
+residuals). ${f.windows} label windows.
+
+| profile | score | Numenta HTM on the complete NAB (NAB scoreboard) |
+|---|---|---|
+| standard | ${f.nab_standard} | 69.7–70.5 |
+| reward low FP | ${f.nab_low_fp} | 61.7–62.6 |
+| reward low FN | ${f.nab_low_fn} | 74.2–75.2 |
+
+On ../shared/data this is NAB's 11 artificial series only; the target (standard ≥ 70) is for
+the complete corpus, which this evaluator scores the same way with \`--data DIR\`. This is a
+baseline, not the detector the target asks for.
+`;
+}
