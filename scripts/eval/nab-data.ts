@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface NabSeries {
@@ -55,17 +55,4 @@ export function loadNab(dir: string): NabSeries[] {
   }
   if (out.length === 0) throw new Error(`${dir}: the label file lists no series`);
   return out;
-}
-
-/** Every series file under data/, whether or not the labels list it (to report what was left out). */
-export function nabDataFiles(dir: string): string[] {
-  const root = join(dir, 'data');
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .flatMap((d) =>
-      readdirSync(join(root, d.name))
-        .filter((f) => f.endsWith('.csv'))
-        .map((f) => `${d.name}/${f}`),
-    );
 }
