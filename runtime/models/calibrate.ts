@@ -7,6 +7,8 @@ import type { ModelCard } from './model-card.js';
 import type { Tf } from './tf-backend.js';
 import {
   buildAutoencoder,
+  concatWindows,
+  scoreQuantile,
   scoreWindows,
   slidingWindows,
   trainAutoencoder,
@@ -36,11 +38,6 @@ export interface CalibrateResult {
   dir: string;
   windows: number;
   seconds: number;
-}
-
-function quantile(xs: Float32Array, q: number): number {
-  const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] ?? 0;
 }
 
 /**
@@ -110,12 +107,7 @@ export async function calibrateModel(o: CalibrateOptions): Promise<CalibrateResu
   const norm = (r: number[]): number[] => r.map((v, j) => (v - (mean[j] ?? 0)) / (std[j] ?? 1));
   const parts = runs.map((r) => slidingWindows(r.map(norm), model.steps));
   const inputs = model.steps * F;
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
+  const all = concatWindows(parts);
   const ae = buildAutoencoder(o.tf, {
     window: model.steps,
     features: F,
@@ -137,8 +129,8 @@ export async function calibrateModel(o: CalibrateOptions): Promise<CalibrateResu
     created: new Date(o.nowMs).toISOString(),
     input: { features, window: model.steps, stepMs: lengthMs },
     normalisation: { mean, std },
-    thresholds: { score: quantile(scores, 0.99) * 1.5 },
-    metrics: { train_score_p50: quantile(scores, 0.5), train_loss: loss },
+    thresholds: { score: scoreQuantile(scores, 0.99) * 1.5 },
+    metrics: { train_score_p50: scoreQuantile(scores, 0.5), train_loss: loss },
     training: {
       data: `${o.store.file}: ${window} windows from ${new Date(fromMs).toISOString()} to ${new Date(o.nowMs).toISOString()}`,
       sha256: createHash('sha256').update(Buffer.from(all.buffer)).digest('hex'),

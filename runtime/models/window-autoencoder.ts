@@ -89,3 +89,20 @@ export function scoreWindows(
     return tf.mean(tf.squaredDifference(x, y), 1).dataSync() as Float32Array;
   });
 }
+
+/** Several runs of windows as one array (windows never span two runs: a gap, another file). */
+export function concatWindows(parts: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
+}
+
+/** The `q` quantile of scores (nearest rank below): thresholds and drift references. */
+export function scoreQuantile(xs: Float32Array, q: number): number {
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] ?? 0;
+}

@@ -1,6 +1,8 @@
 import { Hysteresis } from '../../runtime/anomaly/alarm.js';
 import {
   buildAutoencoder,
+  concatWindows,
+  scoreQuantile,
   scoreWindows,
   slidingWindows,
   trainAutoencoder,
@@ -64,11 +66,6 @@ export function trailingMean(xs: Float32Array, k: number): Float32Array {
   return out;
 }
 
-function quantile(xs: Float32Array, q: number): number {
-  const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] ?? 0;
-}
-
 /**
  * SKAB's outlier-detection protocol: train on the anomaly-free file and the first 400 rows of
  * every experiment, then predict the rest of each experiment without its labels.
@@ -108,13 +105,8 @@ export async function evaluateSkab(tf: Tf, set: SkabSet, o: SkabOptions): Promis
   const shape: AutoencoderShape = { ...o.shape, features: F };
   const inputs = shape.window * shape.features;
   const trainSets = sources.map((f) => slidingWindows(norm(f, train(f)), shape.window));
-  const total = trainSets.reduce((s, w) => s + w.length, 0);
-  const all = new Float32Array(total);
-  let at = 0;
-  for (const w of trainSets) {
-    all.set(w, at);
-    at += w.length;
-  }
+  const all = concatWindows(trainSets);
+  const total = all.length;
   const model = buildAutoencoder(tf, shape);
   const t0 = performance.now();
   const finalLoss = await trainAutoencoder(tf, model, all, inputs, {
@@ -127,13 +119,8 @@ export async function evaluateSkab(tf: Tf, set: SkabSet, o: SkabOptions): Promis
   const trainScores = trainSets.map((w) =>
     trailingMean(scoreWindows(tf, model, w, inputs), o.smooth),
   );
-  const pooled = new Float32Array(trainScores.reduce((s, x) => s + x.length, 0));
-  let k = 0;
-  for (const s of trainScores) {
-    pooled.set(s, k);
-    k += s.length;
-  }
-  const threshold = quantile(pooled, o.thresholdQuantile) * o.thresholdFactor;
+  const threshold =
+    scoreQuantile(concatWindows(trainScores), o.thresholdQuantile) * o.thresholdFactor;
 
   const confusions = [];
   const cpFiles: ChangepointFile[] = [];
