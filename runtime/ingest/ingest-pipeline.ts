@@ -237,6 +237,13 @@ export class IngestPipeline implements Component {
       this.dropsLogged = this.counters.droppedBufferFull;
     }
     this.counters.windowsClosed += closed.length;
+    this.counters.windowsRevised += revised.length;
+    const added = store.outbox.headSeq() - outboxBefore;
+    if (added > 0) {
+      this.counters.outboxRowsAdded += added;
+      for (const listener of this.outboxListeners) listener();
+    }
+    // After ingest's own accounting: rows a listener adds (alarm events) are not ingest's.
     if (closed.length > 0)
       for (const listener of this.windowListeners)
         try {
@@ -244,12 +251,6 @@ export class IngestPipeline implements Component {
         } catch (err) {
           this.o.log.error({ err }, 'a window listener failed; ingest goes on');
         }
-    this.counters.windowsRevised += revised.length;
-    const added = store.outbox.headSeq() - outboxBefore;
-    if (added > 0) {
-      this.counters.outboxRowsAdded += added;
-      for (const listener of this.outboxListeners) listener();
-    }
   }
 
   private writeWindow(w: ClosedWindow, nowMs: number): void {
