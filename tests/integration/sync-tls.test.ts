@@ -12,8 +12,14 @@ import { waitFor } from '../harness/wait-for.js';
 
 const ROWS = 12;
 
-/** Sends ROWS rows with `upstream` added to the config; returns once every row was acked. */
-async function deliver(url: string, upstream: Partial<UpstreamConfig>) {
+/** Runs a sender holding ROWS rows, with `upstream` added to the config, until `done` holds;
+ * returns its stats, its log and what is still pending. */
+async function runSender(
+  url: string,
+  upstream: Partial<UpstreamConfig>,
+  done: (pending: number, lines: { msg: string }[]) => boolean,
+  what: string,
+) {
   const { log, lines } = capturedLog();
   const { store, sender } = await storeAndSender(url, Array<string>(ROWS).fill('[]'), 5_000, {
     upstream,
@@ -21,35 +27,26 @@ async function deliver(url: string, upstream: Partial<UpstreamConfig>) {
   });
   await sender.start();
   try {
-    await waitFor(() => store.outbox.stats().pending === 0, 'every row to be acked', 15_000);
-    return { stats: sender.stats(), lines };
+    await waitFor(() => done(store.outbox.stats().pending, lines), what, 15_000);
+    return { stats: sender.stats(), lines, pending: store.outbox.stats().pending };
   } finally {
     await sender.stop();
     await store.stop();
   }
 }
 
-/** Starts a sender that the broker must refuse; returns what it logged and that nothing moved. */
-async function refused(url: string, upstream: Partial<UpstreamConfig>) {
-  const { log, lines } = capturedLog();
-  const { store, sender } = await storeAndSender(url, Array<string>(ROWS).fill('[]'), 5_000, {
+/** Every row acknowledged by the broker. */
+const deliver = (url: string, upstream: Partial<UpstreamConfig>) =>
+  runSender(url, upstream, (pending) => pending === 0, 'every row to be acked');
+
+/** A sender the broker must refuse: until the refusal is logged. */
+const refused = (url: string, upstream: Partial<UpstreamConfig>) =>
+  runSender(
+    url,
     upstream,
-    log,
-  });
-  await sender.start();
-  try {
-    await waitFor(
-      () => lines.some((l) => l.msg === 'upstream error'),
-      'the refusal to be logged',
-      10_000,
-    );
-    const stats = sender.stats();
-    return { stats, lines, pending: store.outbox.stats().pending };
-  } finally {
-    await sender.stop();
-    await store.stop();
-  }
-}
+    (_pending, lines) => lines.some((l) => l.msg === 'upstream error'),
+    'the refusal to be logged',
+  );
 
 /** The errors the sender logged, each with the hint it gave. */
 function errors(lines: { msg: string; [k: string]: unknown }[]): string[] {
