@@ -1,4 +1,4 @@
-import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /**
  * The electrical state of one street-lamp circuit over time: an LED luminaire that is on from

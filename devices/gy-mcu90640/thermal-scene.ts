@@ -1,4 +1,4 @@
-import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 import { GY_HEIGHT, GY_WIDTH } from './codec.js';
 
 /**

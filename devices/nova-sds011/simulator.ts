@@ -1,6 +1,6 @@
 import { byteSum } from '../../runtime/drivers/serial/frame-scanner.js';
 import type { FramedDeviceModel } from '../../scripts/simulators/framed-serial-simulator.js';
-import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /** An SDS011 (id A160): reports every second in active mode (its power-on mode), answers a
  * query in query mode, acknowledges set commands with a C5 frame. */

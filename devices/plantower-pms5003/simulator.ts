@@ -1,6 +1,6 @@
 import { byteSum } from '../../runtime/drivers/serial/frame-scanner.js';
 import type { FramedDeviceModel } from '../../scripts/simulators/framed-serial-simulator.js';
-import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /** A PMS5003: streams a frame every 2.3 s in active mode (its power-on mode), answers `read` in
  * passive mode, acknowledges mode commands, stays silent while asleep. */

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /** A parking bay seen from a sensor above it: a car comes and goes; the distance is to the
  * car's roof or bonnet when occupied, to the ground when free. Deterministic for a seed. */

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /** A DN80 water main: flow follows the day (night minimum, morning and evening peaks), the
  * net total integrates it. */

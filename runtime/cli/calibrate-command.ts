@@ -16,6 +16,7 @@ export interface CalibrateOptions {
   model: string;
   days: string;
   epochs: string;
+  seed: string;
 }
 
 type Out = (line: string) => void;
@@ -24,12 +25,17 @@ type Out = (line: string) => void;
 export async function calibrateCommand(o: CalibrateOptions, out: Out, err: Out): Promise<number> {
   const days = Number(o.days);
   const epochs = Number(o.epochs);
+  const seed = Number(o.seed);
   if (!(days > 0 && days <= 365)) {
     err(`--days ${o.days}: allowed a number of days from 1 to 365`);
     return EXIT.usage;
   }
   if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= 1000)) {
     err(`--epochs ${o.epochs}: allowed a whole number from 1 to 1000`);
+    return EXIT.usage;
+  }
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+    err(`--seed ${o.seed}: allowed a whole number from 0 to 4294967295`);
     return EXIT.usage;
   }
   let config;
@@ -68,7 +74,8 @@ export async function calibrateCommand(o: CalibrateOptions, out: Out, err: Out):
       nowMs: clock.wallMs(),
       days,
       epochs,
-      command: `edge-gw calibrate -c ${o.config} --model ${o.model} --days ${o.days} --epochs ${o.epochs}`,
+      seed,
+      command: `edge-gw calibrate -c ${o.config} --model ${o.model} --days ${o.days} --epochs ${o.epochs} --seed ${o.seed}`,
       onEpoch: (e, loss) => bar.update(e, `loss ${loss.toFixed(4)}`),
     });
     bar.done();

@@ -55,6 +55,11 @@ export function buildProgram(): Command {
     .requiredOption('--model <name>', 'the model to calibrate (models[].name in the config)')
     .option('--days <n>', 'how many days back to learn from', '7')
     .option('--epochs <n>', 'training passes over the data', '25')
+    .option(
+      '--seed <n>',
+      'seeds the initial weights and the shuffle: the same data gives the same bundle',
+      '1',
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 bundle written, 1 failed (with the reason: too little data, no such model, an invalid config), 2 usage error.',

@@ -29,6 +29,8 @@ export interface CalibrateOptions {
   nowMs: number;
   days: number;
   epochs: number;
+  /** Seeds the initial weights and the shuffle. */
+  seed: number;
   command: string;
   onEpoch?: (epoch: number, loss: number) => void;
 }
@@ -108,16 +110,21 @@ export async function calibrateModel(o: CalibrateOptions): Promise<CalibrateResu
   const parts = runs.map((r) => slidingWindows(r.map(norm), model.steps));
   const inputs = model.steps * F;
   const all = concatWindows(parts);
-  const ae = buildAutoencoder(o.tf, {
-    window: model.steps,
-    features: F,
-    hidden: 32,
-    bottleneck: 8,
-  });
+  const ae = buildAutoencoder(
+    o.tf,
+    {
+      window: model.steps,
+      features: F,
+      hidden: 32,
+      bottleneck: 8,
+    },
+    o.seed,
+  );
   const t0 = performance.now();
   const loss = await trainAutoencoder(o.tf, ae, all, inputs, {
     epochs: o.epochs,
     batchSize: 64,
+    seed: o.seed,
     ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
   });
   const seconds = (performance.now() - t0) / 1000;

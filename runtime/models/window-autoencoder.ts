@@ -1,4 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs';
+import { seededRandom } from '../shared/seeded-random.js';
 import type { Tf } from './tf-backend.js';
 
 /**
@@ -14,14 +15,22 @@ export interface AutoencoderShape {
   bottleneck: number;
 }
 
-export function buildAutoencoder(tf: Tf, s: AutoencoderShape): tfTypes.LayersModel {
+/** With a `seed`, the initial weights are the same on every run (with `trainAutoencoder`'s
+ * seed, so is the trained model on one backend). */
+export function buildAutoencoder(tf: Tf, s: AutoencoderShape, seed?: number): tfTypes.LayersModel {
   const inputs = s.window * s.features;
+  const init = (
+    layer: number,
+  ): { kernelInitializer?: ReturnType<Tf['initializers']['glorotUniform']> } =>
+    seed === undefined
+      ? {}
+      : { kernelInitializer: tf.initializers.glorotUniform({ seed: seed + layer }) };
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ units: s.hidden, inputShape: [inputs], activation: 'relu' }),
-      tf.layers.dense({ units: s.bottleneck, activation: 'relu' }),
-      tf.layers.dense({ units: s.hidden, activation: 'relu' }),
-      tf.layers.dense({ units: inputs }),
+      tf.layers.dense({ units: s.hidden, inputShape: [inputs], activation: 'relu', ...init(0) }),
+      tf.layers.dense({ units: s.bottleneck, activation: 'relu', ...init(1) }),
+      tf.layers.dense({ units: s.hidden, activation: 'relu', ...init(2) }),
+      tf.layers.dense({ units: inputs, ...init(3) }),
     ],
   });
   model.compile({ optimizer: tf.train.adam(0.003), loss: 'meanSquaredError' });
@@ -41,6 +50,7 @@ export function slidingWindows(rows: readonly (readonly number[])[], window: num
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
+  /** Shuffles with a seeded generator instead of tfjs's Math.random. */
   seed?: number;
   onEpoch?: (epoch: number, loss: number) => void;
 }
@@ -53,25 +63,42 @@ export async function trainAutoencoder(
   inputs: number,
   o: TrainOptions,
 ): Promise<number> {
-  const x = tf.tensor2d(windows, [windows.length / inputs, inputs]);
+  const n = windows.length / inputs;
+  const random = o.seed === undefined ? undefined : seededRandom(o.seed);
   let last = NaN;
-  try {
-    await model.fit(x, x, {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      shuffle: true,
-      verbose: 0,
-      callbacks: {
-        onEpochEnd: (epoch, logs) => {
-          last = Number(logs?.loss ?? NaN);
-          o.onEpoch?.(epoch + 1, last);
-        },
-      },
-    });
-  } finally {
-    x.dispose();
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    // One epoch per fit, on windows we shuffled ourselves when seeded (tfjs shuffles with
+    // Math.random, which cannot be seeded).
+    const x = tf.tensor2d(random ? shuffled(windows, inputs, random) : windows, [n, inputs]);
+    try {
+      const h = await model.fit(x, x, {
+        epochs: 1,
+        batchSize: o.batchSize,
+        shuffle: !random,
+        verbose: 0,
+      });
+      last = Number(h.history.loss?.[0] ?? NaN);
+    } finally {
+      x.dispose();
+    }
+    o.onEpoch?.(epoch + 1, last);
   }
   return last;
+}
+
+/** The windows in a Fisher–Yates order drawn from `random`. */
+function shuffled(windows: Float32Array, inputs: number, random: () => number): Float32Array {
+  const n = windows.length / inputs;
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] ?? j, order[i] ?? i];
+  }
+  const out = new Float32Array(windows.length);
+  order.forEach((from, to) =>
+    out.set(windows.subarray(from * inputs, (from + 1) * inputs), to * inputs),
+  );
+  return out;
 }
 
 /** Reconstruction error of each window (mean squared error over its values). */

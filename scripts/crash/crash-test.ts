@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../runtime/shared/package-root.js';
-import { seededRandom } from '../simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 import { checkStore, Expectations } from './crash-check.js';
 import type { CommitReport } from './writer.js';
 

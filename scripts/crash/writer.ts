@@ -21,7 +21,7 @@ import { Store } from '../../runtime/store/store.js';
 import { StoreBudget } from '../../runtime/store/store-budget.js';
 import { WindowAggregator } from '../../runtime/windows/window-aggregator.js';
 import type { SummaryRecord } from '../../runtime/windows/summary-records.js';
-import { seededRandom } from '../simulators/seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 import { CRASH_SETUP } from './crash-setup.js';
 
 export interface CommitReport {

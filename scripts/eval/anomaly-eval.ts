@@ -63,6 +63,7 @@ try {
     const bar = new ProgressBar('training', SKAB_DEFAULTS.epochs);
     const r = await evaluateSkab(tf, set, {
       ...SKAB_DEFAULTS,
+      seed,
       onEpoch: (e, loss) => bar.update(e, `loss ${loss.toFixed(4)}`),
     });
     bar.done();

@@ -3,7 +3,7 @@ import {
   WaterMeterDetector,
   type MeterReading,
 } from '../../runtime/anomaly/water-meter-detector.js';
-import { seededRandom, uniform } from '../simulators/seeded-random.js';
+import { seededRandom, uniform } from '../../runtime/shared/seeded-random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -6,7 +6,7 @@ import {
   LampCircuitDetector,
   type LampWindow,
 } from '../../runtime/anomaly/lamp-circuit-detector.js';
-import { seededRandom, uniform } from '../simulators/seeded-random.js';
+import { seededRandom, uniform } from '../../runtime/shared/seeded-random.js';
 
 const MINUTE = 60_000;
 /** The profile has no timestamps: one sample a minute from an arbitrary midnight. */

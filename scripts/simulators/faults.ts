@@ -1,4 +1,4 @@
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /**
  * Faults a simulator can put on the wire, as a field engineer meets them on a noisy RS-485 line

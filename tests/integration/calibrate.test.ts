@@ -78,6 +78,7 @@ describe('calibrating a learned detector on the gateway itself', () => {
         nowMs: s.clock.wallMs(),
         days: 1,
         epochs: 3,
+        seed: 5,
         command: 'vitest',
         onEpoch: (e) => epochs.push(e),
       });
@@ -92,6 +93,23 @@ describe('calibrating a learned detector on the gateway itself', () => {
       expect(card.thresholds.score).toBeGreaterThan(0);
       expect(card.metrics.train_score_p50).toBeGreaterThan(0);
       expect(card.normalisation.mean[0]).toBeCloseTo(230, 0);
+      // The same data and seed train the same weights: a bundle can be reproduced.
+      await calibrateModel({
+        config,
+        modelName: 'lamp-ae',
+        store,
+        tf,
+        backend: 'wasm',
+        nowMs: s.clock.wallMs(),
+        days: 1,
+        epochs: 3,
+        seed: 5,
+        command: 'vitest',
+      });
+      // (model.json differs: tfjs numbers its layer names per process.)
+      expect(verifyBundle(join(s.dir, 'bundles', 'lamp-ae')).card.files['weights.bin']).toBe(
+        card.files['weights.bin'],
+      );
 
       await expect(
         calibrateModel({
@@ -103,6 +121,7 @@ describe('calibrating a learned detector on the gateway itself', () => {
           nowMs: s.clock.wallMs(),
           days: 1,
           epochs: 1,
+          seed: 1,
           command: '',
         }),
       ).rejects.toThrow('no model "nope" in the config (models: lamp-ae, no-features)');
@@ -116,6 +135,7 @@ describe('calibrating a learned detector on the gateway itself', () => {
           nowMs: s.clock.wallMs(),
           days: 1,
           epochs: 1,
+          seed: 1,
           command: '',
         }),
       ).rejects.toThrow(CalibrateError);
@@ -128,7 +148,7 @@ describe('calibrating a learned detector on the gateway itself', () => {
     const s = await site(30);
     const out: string[] = [];
     const err: string[] = [];
-    const base = { config: s.file, model: 'lamp-ae', days: '1', epochs: '2' };
+    const base = { config: s.file, model: 'lamp-ae', days: '1', epochs: '2', seed: '1' };
     expect(
       await calibrateCommand(
         base,
@@ -147,5 +167,13 @@ describe('calibrating a learned detector on the gateway itself', () => {
       ),
     ).toBe(2);
     expect(err.at(-1)).toBe('--days 0: allowed a number of days from 1 to 365');
+    expect(
+      await calibrateCommand(
+        { ...base, seed: '-1' },
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+    ).toBe(2);
+    expect(err.at(-1)).toBe('--seed -1: allowed a whole number from 0 to 4294967295');
   });
 });

@@ -53,4 +53,20 @@ describe('window autoencoder', () => {
     expect(mean(b)).toBeGreaterThan(5 * max(n));
     model.dispose();
   });
+
+  it('trains to the same weights for the same seed, and to others for another seed', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => [Math.sin(i / 5), Math.cos(i / 9)]);
+    const windows = slidingWindows(rows, 4);
+    const shape = { window: 4, features: 2, hidden: 8, bottleneck: 2 };
+    const trained = async (seed: number): Promise<number[]> => {
+      const model = buildAutoencoder(tf, shape, seed);
+      await trainAutoencoder(tf, model, windows, 8, { epochs: 3, batchSize: 16, seed });
+      const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return weights;
+    };
+    const a = await trained(7);
+    expect(await trained(7)).toEqual(a);
+    expect(await trained(8)).not.toEqual(a);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../scripts/simulators/seeded-random.js';
+import { seededRandom } from '../../../runtime/shared/seeded-random.js';
 import { QuantileSketch } from '../../../runtime/windows/quantile-sketch.js';
 import {
   addValue,

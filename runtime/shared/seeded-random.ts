@@ -1,5 +1,5 @@
-/** A small deterministic PRNG (mulberry32): simulated values and fault runs repeat exactly for
- * a seed. */
+/** A small deterministic PRNG (mulberry32): simulated values, fault runs and model training
+ * repeat exactly for a seed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
