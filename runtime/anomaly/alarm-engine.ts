@@ -1,4 +1,4 @@
-import { stampNow, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import type { AlarmConfig } from '../config/alarm-schema.js';
 import { FLOW_TO_LPH, VOLUME_TO_L } from '../config/stream-cross-check.js';
 import type { Component } from '../lifecycle/component.js';
@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { ClosedWindow } from '../windows/window-aggregator.js';
 import type { WindowStats } from '../windows/window-stats.js';
 import type { AlarmTransition } from './alarm.js';
+import { writeAlarms } from './alarm-writer.js';
 import {
   calibrateLampCircuit,
   LampCircuitDetector,
@@ -204,24 +205,8 @@ export class AlarmEngine implements Component {
       for (const r of this.runners)
         if (r.lengthMs === w.lengthMs) transitions.push(...r.feed(stats, w.t0 + w.lengthMs, false));
     }
-    if (transitions.length === 0) return;
     const { store, clock, log } = this.o;
-    if (!store.isOpen) return;
-    store.transaction(() => {
-      for (const t of transitions)
-        store.events.add(
-          t.name,
-          t.severity,
-          stampNow(clock),
-          { subject: t.subject, state: t.state, windowEnd: t.atMs, evidence: t.evidence },
-          clock.wallMs(),
-        );
-    });
-    for (const t of transitions)
-      log[t.state === 'raised' ? 'warn' : 'info'](
-        { alarm: t.name, subject: t.subject, evidence: t.evidence },
-        `alarm ${t.state}`,
-      );
+    if (!writeAlarms(store, clock, log, transitions)) return;
     this.o.onAlarms?.();
   }
 }

@@ -4,18 +4,10 @@ import type { SchemaIssue } from '../shared/schema-issues.js';
 /**
  * Parts of a valid config that this build cannot run yet. The schema already describes them
  * (so a site file written for a later build still validates); `run` refuses them by name
- * rather than silently ignoring a bus or a model the site relies on.
+ * rather than silently ignoring a part the site relies on.
  */
 export function unsupportedByThisBuild(config: SiteConfig): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
-  config.models.forEach((model, i) => {
-    if (model.enabled)
-      issues.push({
-        path: ['models', i, 'enabled'],
-        problem: 'on-device models are not supported by this build yet',
-        allowed: 'false',
-      });
-  });
   if (config.nodeRed.enabled)
     issues.push({
       path: ['nodeRed', 'enabled'],

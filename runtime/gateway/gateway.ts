@@ -20,6 +20,8 @@ import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
 import { AlarmEngine } from '../anomaly/alarm-engine.js';
+import { LearnedDetectors, type LearnedDetectorsStatus } from '../models/learned-detectors.js';
+import type { BackendName } from '../models/tf-backend.js';
 import { buildDrivers } from './build-drivers.js';
 import { deviceCommands } from './device-commands.js';
 import { unsupportedByThisBuild } from './build-support.js';
@@ -33,6 +35,8 @@ export interface GatewayOptions {
   ackTimeoutMs?: number;
   /** GPIO lines for every gpio bus (tests pass a SimulatedGpio to drive the inputs). */
   gpio?: GpioBackend;
+  /** Backends the model worker may use, best first (tests pin wasm). */
+  modelBackends?: BackendName[];
   /** Receives images (thermal frames) in memory; they never reach the store. */
   images?: (deviceId: string, image: ImageFrame, wallMs: number) => void;
 }
@@ -45,6 +49,8 @@ export interface GatewayStatus {
   ingest: IngestStats;
   upstream: SenderStats;
   outbox: { pending: number; oldestMs: number | null };
+  /** The learned detectors, when the config enables any. */
+  models?: LearnedDetectorsStatus;
   store: {
     usedBytes: number;
     budgetBytes: number;
@@ -91,6 +97,8 @@ export class Gateway {
   readonly drivers: SouthboundDriver[];
   /** The named alarms, when the config has any. */
   readonly alarms?: AlarmEngine;
+  /** The learned detectors, when the config enables any model. */
+  readonly models?: LearnedDetectors;
   private readonly stack: ComponentStack;
 
   constructor(private readonly o: GatewayOptions) {
@@ -174,12 +182,26 @@ export class Gateway {
       this.ingest.onWindows((closed) => alarms.onWindows(closed));
       this.alarms = alarms;
     }
+    if (config.models.some((m) => m.enabled)) {
+      const models = new LearnedDetectors({
+        models: config.models,
+        windowLengths: config.windows.lengths,
+        store: this.store,
+        clock,
+        log: namespaced(log, 'models'),
+        ...(o.modelBackends ? { backends: o.modelBackends } : {}),
+        onAlarms: () => this.sender.wake(),
+      });
+      this.ingest.onWindows((closed) => models.onWindows(closed));
+      this.models = models;
+    }
   }
 
   async start(): Promise<void> {
     await this.stack.start([
       this.store,
       ...(this.alarms ? [this.alarms] : []),
+      ...(this.models ? [this.models] : []),
       this.ingest,
       this.sender,
       ...this.drivers,
@@ -229,6 +251,7 @@ export class Gateway {
       ingest: this.ingest.stats(),
       upstream: this.sender.stats(),
       outbox: this.store.outbox.stats(),
+      ...(this.models ? { models: this.models.status() } : {}),
       store: {
         usedBytes: this.store.usedBytes(),
         budgetBytes: this.o.config.store.budgetMB * 1024 * 1024,

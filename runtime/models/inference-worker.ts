@@ -1,7 +1,8 @@
 /**
  * The models' own thread: TensorFlow.js, its backend and the loaded bundles live here, so a
  * forward pass never holds up the event loop that polls buses and sends data. Messages in:
- * `init` (backend order), `load` (a bundle into a slot), `drop`, `infer` (windows, flattened).
+ * `init` (backend order), `load` (a bundle into a slot), `drop`, `infer` (windows, flattened, in
+ * the features' own units: each version normalises them with its card).
  * Every reply carries the request id; failures come back as `{ id, error }`.
  */
 import { parentPort } from 'node:worker_threads';
@@ -60,7 +61,13 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       `${req.slot}: ${req.data.length} values are not whole windows of ${slot.inputs} (${slot.card.input.window} × ${slot.card.input.features.length})`,
     );
   const t0 = performance.now();
-  const scores = scoreWindows(tf, slot.model, req.data, slot.inputs);
+  // Each version normalises with its own card: a recalibrated shadow may have learnt another
+  // mean and spread from the same raw inputs.
+  const { mean, std } = slot.card.normalisation;
+  const F = slot.card.input.features.length;
+  const x = req.data;
+  for (let i = 0; i < x.length; i++) x[i] = ((x[i] ?? 0) - (mean[i % F] ?? 0)) / (std[i % F] ?? 1);
+  const scores = scoreWindows(tf, slot.model, x, slot.inputs);
   return { id: req.id, ok: true, scores, ms: performance.now() - t0 };
 }
 

@@ -103,7 +103,8 @@ export class ModelHost {
     return card;
   }
 
-  /** Scores flattened windows on the active version (and the shadow, if any, alongside). */
+  /** Scores flattened windows of raw feature values (each version normalises them as its card
+   * says) on the active version, and on the shadow, if any, alongside. */
   async infer(
     name: string,
     windows: Float32Array,

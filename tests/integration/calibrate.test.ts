@@ -2,68 +2,25 @@
  * `edge-gw calibrate`: a learned detector trained on the gateway's own stored windows, written
  * as a verified bundle. A real store filled through ingest on a manual clock.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { calibrateCommand } from '../../runtime/cli/calibrate-command.js';
-import type { ManualClock } from '../../runtime/clock/manual-clock.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
 import { calibrateModel, CalibrateError } from '../../runtime/models/calibrate.js';
 import { verifyBundle } from '../../runtime/models/model-bundle.js';
 import { chooseBackend, type Tf } from '../../runtime/models/tf-backend.js';
-import { manualClock, reading, storeAndIngest } from '../harness/gateway-fixtures.js';
-import { tempDir } from '../harness/temp-dir.js';
+import { storeAndIngest } from '../harness/gateway-fixtures.js';
+import { lampModelSite } from '../harness/lamp-model-site.js';
 
 let tf: Tf;
 beforeAll(async () => {
   ({ tf } = await chooseBackend(['wasm', 'cpu']));
 });
 
-/** A site whose store holds `minutes` of 1-minute windows of the lamp's voltage and power. */
-async function site(minutes: number): Promise<{ file: string; dir: string; clock: ManualClock }> {
-  const dir = tempDir();
-  const data = join(dir, 'data');
-  mkdirSync(data);
-  const clock = manualClock();
-  const { store, ingest } = storeAndIngest(data, clock);
-  await store.start();
-  await ingest.start();
-  for (let m = 0; m < minutes; m++)
-    for (let k = 0; k < 6; k++) {
-      ingest.push(reading(clock, 'voltage', 230 + Math.sin(m / 9)));
-      ingest.push(reading(clock, 'activePower', 60 + 5 * Math.sin(m / 9)));
-      await clock.advance(10_000);
-    }
-  await clock.advance(3_000);
-  await ingest.stop();
-  await store.stop();
-  const file = join(dir, 'site.yaml');
-  writeFileSync(
-    file,
-    `version: 1
-gateway: { id: lp-cal, dataDir: ./data }
-clock: { sync: trust-os }
-buses: [{ id: tcp0, type: modbus-tcp, host: 127.0.0.1 }]
-devices: [{ id: lamp1, profile: eastron-sdm120, bus: tcp0 }]
-windows: { lengths: [PT1M] }
-upstream: { url: 'mqtt://127.0.0.1' }
-models:
-  - name: lamp-ae
-    bundle: ./bundles/lamp-ae
-    enabled: false
-    features: [lamp1/voltage, lamp1/activePower]
-    window: PT1M
-    steps: 5
-  - { name: no-features, bundle: ./bundles/x, enabled: false }
-`,
-  );
-  return { file, dir, clock };
-}
-
 describe('calibrating a learned detector on the gateway itself', () => {
   it("trains on the store's windows and writes a bundle that verifies", async () => {
-    const s = await site(120);
+    const s = await lampModelSite(120);
     const config = loadConfig(s.file, { catalogue: DeviceCatalogue.load() });
     const { store } = storeAndIngest(join(s.dir, 'data'), s.clock);
     await store.start();
@@ -145,7 +102,7 @@ describe('calibrating a learned detector on the gateway itself', () => {
   });
 
   it('refuses with a reason when the store holds too little, and on bad options', async () => {
-    const s = await site(30);
+    const s = await lampModelSite(30);
     const out: string[] = [];
     const err: string[] = [];
     const base = { config: s.file, model: 'lamp-ae', days: '1', epochs: '2', seed: '1' };

@@ -14,7 +14,11 @@ const WINDOW = 4;
 const FEATURES = 2;
 const INPUTS = WINDOW * FEATURES;
 
-async function bundle(version: string, seed: number) {
+async function bundle(
+  version: string,
+  seed: number,
+  normalisation: ModelCard['normalisation'] = { mean: [0, 0], std: [1, 1] },
+) {
   const model = buildAutoencoder(tf, {
     window: WINDOW,
     features: FEATURES,
@@ -31,7 +35,7 @@ async function bundle(version: string, seed: number) {
     kind: 'window-autoencoder',
     created: '2026-11-21T00:00:00Z',
     input: { features: ['flow', 'pressure'], window: WINDOW },
-    normalisation: { mean: [0, 0], std: [1, 1] },
+    normalisation,
     thresholds: { score: 1 },
     metrics: { train_score_p50: 0.5 },
     training: { data: 'unit test', sha256: '0'.repeat(64), rows: 32 },
@@ -68,6 +72,17 @@ describe('ModelHost (inference in a worker thread)', () => {
     // Drift: the median recent score over the median score in training (0.5 on this card).
     const median = [...here].sort((a, b) => a - b)[1] ?? 0;
     expect(stats?.drift).toBeCloseTo(median / 0.5, 5);
+  });
+
+  it("normalises raw inputs with each version's own card", async () => {
+    const v = await bundle('n', 4, { mean: [10, -2], std: [2, 0.5] });
+    await host.load('pump', v.dir);
+    const raw = windows.map((x, i) => (i % 2 === 0 ? 10 + 2 * x : -2 + 0.5 * x));
+    const { scores } = await host.infer('pump', raw);
+    const here = scoreWindows(tf, v.model, windows, INPUTS);
+    expect(Array.from(scores).map((s) => s.toFixed(4))).toEqual(
+      Array.from(here).map((s) => s.toFixed(4)),
+    );
   });
 
   it('runs a shadow beside the active version, promotes it, and rolls back', async () => {

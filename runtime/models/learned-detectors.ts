@@ -1,0 +1,308 @@
+import type { Clock } from '../clock/clock.js';
+import type { SiteConfig } from '../config/schema.js';
+import { Hysteresis, type AlarmTransition } from '../anomaly/alarm.js';
+import { writeAlarms } from '../anomaly/alarm-writer.js';
+import type { Component } from '../lifecycle/component.js';
+import type { Log } from '../log/logger.js';
+import { parseIsoDuration } from '../shared/iso-duration.js';
+import type { Store } from '../store/store.js';
+import type { ClosedWindow } from '../windows/window-aggregator.js';
+import type { ModelCard } from './model-card.js';
+import { ModelHost, type SlotStats } from './model-host.js';
+import type { BackendName } from './tf-backend.js';
+
+type ModelConfig = SiteConfig['models'][number];
+
+/** Inputs in a row above the card's threshold before `learned_anomaly` is raised, and below it
+ * before it clears: one odd window is not an anomaly, and one normal window does not end one. */
+export const RAISE_AFTER = 2;
+export const CLEAR_AFTER = 4;
+
+export interface ModelStatus {
+  name: string;
+  state: 'running' | 'refused';
+  bundle: string;
+  /** Why the bundle was refused (digest, card, or a mismatch with the site). */
+  reason?: string;
+  version?: string;
+  features?: string[];
+  threshold?: number;
+  lastScore?: number | null;
+  anomaly?: boolean;
+  stats?: SlotStats;
+}
+
+export interface LearnedDetectorsStatus {
+  backend: BackendName | null;
+  models: ModelStatus[];
+}
+
+interface Runner {
+  config: ModelConfig;
+  card: ModelCard;
+  lengthMs: number;
+  features: string[];
+  threshold: number;
+  /** The latest complete rows (one per window), oldest first; never across a gap. */
+  rows: number[][];
+  lastT0: number;
+  lastScore: number | null;
+  hysteresis: Hysteresis;
+}
+
+export interface LearnedDetectorsOptions {
+  models: readonly ModelConfig[];
+  windowLengths: readonly string[];
+  store: Store;
+  clock: Clock;
+  log: Log;
+  backends?: BackendName[];
+  /** Called after events were written (the sender wakes: alarms go first). */
+  onAlarms?: () => void;
+}
+
+class Refused extends Error {}
+
+/**
+ * The site's learned detectors, running in the gateway: each enabled model's bundle is loaded
+ * into the model worker (verified against its card; a bundle that fails is refused with a
+ * `model_refused` alarm and the gateway goes on without it). Every closed window of the
+ * model's length adds one row of its features' means; each full input of `card.input.window`
+ * consecutive rows is scored off the event loop, and a score above the card's threshold for
+ * RAISE_AFTER inputs raises `learned_anomaly`, with the feature furthest from its training mean
+ * as evidence.
+ */
+export class LearnedDetectors implements Component {
+  readonly name = 'models';
+  readonly host = new ModelHost();
+  private readonly runners: Runner[] = [];
+  private readonly refused: ModelStatus[] = [];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: LearnedDetectorsOptions) {}
+
+  async start(): Promise<void> {
+    const enabled = this.o.models.filter((m) => m.enabled);
+    if (enabled.length === 0) return;
+    const { log } = this.o;
+    try {
+      const backend = await this.host.start(this.o.backends);
+      log.info({ backend }, 'model worker started');
+    } catch (e) {
+      for (const m of enabled) this.refuse(m, `the model worker did not start: ${errorText(e)}`);
+      return this.flushRefusals();
+    }
+    for (const m of enabled) {
+      try {
+        const card = await this.host.load(m.name, m.bundle);
+        this.runners.push(this.runnerFor(m, card));
+        log.info(
+          { model: m.name, version: card.version, features: card.input.features },
+          'model loaded',
+        );
+      } catch (e) {
+        this.refuse(m, errorText(e));
+      }
+    }
+    this.warmFromStore();
+    this.flushRefusals();
+  }
+
+  async stop(): Promise<void> {
+    await this.queue;
+    await this.host.stop();
+  }
+
+  /** Adds the windows ingest has just committed; full inputs are scored in order. */
+  onWindows(closed: readonly ClosedWindow[]): void {
+    for (const w of [...closed].sort((a, b) => a.t0 - b.t0)) {
+      const means = new Map(
+        w.streams.map((s) => [
+          `${s.device}/${s.point}`,
+          s.stats.n > 0 ? s.stats.sum / s.stats.n : null,
+        ]),
+      );
+      for (const r of this.runners)
+        if (r.lengthMs === w.lengthMs) {
+          const input = this.addRow(r, w.t0, means);
+          if (input) this.enqueue(r, input, w.t0 + w.lengthMs);
+        }
+    }
+  }
+
+  /** Resolves once every input queued so far has been scored and judged (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  status(): LearnedDetectorsStatus {
+    return {
+      backend: this.host.backend ?? null,
+      models: [
+        ...this.runners.map((r): ModelStatus => ({
+          name: r.config.name,
+          state: 'running',
+          bundle: r.config.bundle,
+          version: r.card.version,
+          features: r.features,
+          threshold: r.threshold,
+          lastScore: r.lastScore,
+          anomaly: r.hysteresis.isActive,
+          ...statsOf(this.host.stats(r.config.name)),
+        })),
+        ...this.refused,
+      ],
+    };
+  }
+
+  private runnerFor(m: ModelConfig, card: ModelCard): Runner {
+    const { input } = card;
+    const threshold = card.thresholds.score;
+    if (threshold === undefined)
+      throw new Refused(`${m.bundle}: card.json has no thresholds.score`);
+    if (m.features && m.features.join(',') !== input.features.join(','))
+      throw new Refused(
+        `the bundle reads ${input.features.join(', ')} but models.${m.name}.features says ${m.features.join(', ')}: run edge-gw calibrate --model ${m.name}, or correct the config`,
+      );
+    const configured = this.o.windowLengths.map((l) => ({ l, ms: parseIsoDuration(l) }));
+    const wanted = m.window ? parseIsoDuration(m.window) : input.stepMs;
+    if (input.stepMs !== undefined && wanted !== input.stepMs)
+      throw new Refused(
+        `the bundle reads ${String(input.stepMs)} ms windows but models.${m.name}.window is ${m.window ?? ''}`,
+      );
+    const lengthMs = wanted ?? undefined;
+    if (lengthMs === undefined || !configured.some((c) => c.ms === lengthMs))
+      throw new Refused(
+        `the bundle reads ${lengthMs === undefined ? 'an unstated window length' : `${String(lengthMs)} ms windows`}, which are not among windows.lengths (${this.o.windowLengths.join(', ')})`,
+      );
+    return {
+      config: m,
+      card,
+      lengthMs,
+      features: input.features,
+      threshold,
+      rows: [],
+      lastT0: -Infinity,
+      lastScore: null,
+      hysteresis: new Hysteresis(RAISE_AFTER, CLEAR_AFTER),
+    };
+  }
+
+  /** Fills each model's rows from the windows already stored, so the first input after a
+   * restart does not wait `window` windows. Nothing is judged from history. */
+  private warmFromStore(): void {
+    const { store, clock } = this.o;
+    const now = clock.wallMs();
+    for (const r of this.runners) {
+      const ids = new Map(
+        r.features.map((f) => {
+          const [device = '', point = ''] = f.split('/');
+          return [store.readings.streamId(device, point), f];
+        }),
+      );
+      const byT0 = new Map<number, Map<string, number | null>>();
+      const span = r.card.input.window * r.lengthMs;
+      for (const s of store.summaries.range(r.lengthMs, now - span - r.lengthMs, now)) {
+        const f = ids.get(s.stream);
+        if (!f) continue;
+        let m = byT0.get(s.t0);
+        if (!m) byT0.set(s.t0, (m = new Map()));
+        m.set(f, s.stats.n > 0 ? s.stats.sum / s.stats.n : null);
+      }
+      for (const t0 of [...byT0.keys()].sort((a, b) => a - b))
+        this.addRow(r, t0, byT0.get(t0) ?? new Map());
+    }
+  }
+
+  /** Adds one window's row; returns a full input (raw values, oldest row first) when there is one. */
+  private addRow(
+    r: Runner,
+    t0: number,
+    means: ReadonlyMap<string, number | null>,
+  ): Float32Array | undefined {
+    if (t0 <= r.lastT0) return undefined;
+    const row = r.features.map((f) => means.get(f) ?? null);
+    if (t0 !== r.lastT0 + r.lengthMs) r.rows.length = 0;
+    r.lastT0 = t0;
+    if (row.some((v) => v === null)) {
+      r.rows.length = 0;
+      return undefined;
+    }
+    r.rows.push(row.map((v) => v ?? 0));
+    const steps = r.card.input.window;
+    if (r.rows.length > steps) r.rows.shift();
+    return r.rows.length === steps ? Float32Array.from(r.rows.flat()) : undefined;
+  }
+
+  private enqueue(r: Runner, input: Float32Array, endMs: number): void {
+    const newest = input.slice(input.length - r.features.length);
+    this.queue = this.queue
+      .then(async () => {
+        const { scores } = await this.host.infer(r.config.name, input);
+        const score = scores[0] ?? 0;
+        r.lastScore = score;
+        const state = r.hysteresis.update(score > r.threshold);
+        if (!state) return;
+        // The feature furthest from its training mean, in training spreads: where to look.
+        const { mean, std } = r.card.normalisation;
+        const z = Array.from(newest, (v, j) => Math.abs((v - (mean[j] ?? 0)) / (std[j] ?? 1)));
+        const worst = z.indexOf(Math.max(...z));
+        this.write([
+          {
+            name: 'learned_anomaly',
+            subject: r.config.name,
+            state,
+            severity: 'warning',
+            atMs: endMs,
+            evidence: {
+              model: r.config.name,
+              version: r.card.version,
+              score: round(score),
+              threshold: round(r.threshold),
+              furthestFeature: r.features[worst] ?? null,
+              furthestValue: round(newest[worst] ?? 0),
+              trainedMean: round(mean[worst] ?? 0),
+              sigmas: round(z[worst] ?? 0),
+            },
+          },
+        ]);
+      })
+      .catch((e: unknown) =>
+        this.o.log.error({ model: r.config.name, err: errorText(e) }, 'model inference failed'),
+      );
+  }
+
+  private refuse(m: ModelConfig, reason: string): void {
+    this.refused.push({ name: m.name, state: 'refused', bundle: m.bundle, reason });
+    this.o.log.error({ model: m.name, bundle: m.bundle, reason }, 'model bundle refused');
+  }
+
+  private flushRefusals(): void {
+    const now = this.o.clock.wallMs();
+    this.write(
+      this.refused.map((m) => ({
+        name: 'model_refused',
+        subject: m.name,
+        state: 'raised',
+        severity: 'alarm',
+        atMs: now,
+        evidence: { bundle: m.bundle, reason: m.reason ?? '' },
+      })),
+    );
+  }
+
+  private write(transitions: AlarmTransition[]): void {
+    const { store, clock, log } = this.o;
+    if (writeAlarms(store, clock, log, transitions)) this.o.onAlarms?.();
+  }
+}
+
+function statsOf(s: SlotStats | undefined): { stats?: SlotStats } {
+  return s ? { stats: s } : {};
+}
+
+const round = (x: number): number => Number(x.toPrecision(4));
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,182 @@
+/**
+ * The learned detector running in the data path: a bundle calibrated on the site's own stored
+ * windows is loaded into the model worker, every closed window adds a row, full inputs are
+ * scored off the event loop, and `learned_anomaly` is raised and cleared with hysteresis. A
+ * tampered bundle is refused with a `model_refused` alarm while ingest goes on. A real store on
+ * disk, a real worker thread, a manual clock.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../runtime/clock/manual-clock.js';
+import { loadConfig } from '../../runtime/config/load-config.js';
+import type { SiteConfig } from '../../runtime/config/schema.js';
+import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
+import { silentLog } from '../../runtime/log/logger.js';
+import { calibrateModel } from '../../runtime/models/calibrate.js';
+import {
+  CLEAR_AFTER,
+  LearnedDetectors,
+  RAISE_AFTER,
+} from '../../runtime/models/learned-detectors.js';
+import { chooseBackend, type Tf } from '../../runtime/models/tf-backend.js';
+import { storeAndIngest } from '../harness/gateway-fixtures.js';
+import { feedLamp, lampModelSite, normalLamp } from '../harness/lamp-model-site.js';
+
+let tf: Tf;
+beforeAll(async () => {
+  ({ tf } = await chooseBackend(['wasm', 'cpu']));
+});
+
+/** A site with a calibrated `lamp-ae` bundle (enabled), its store holding 180 normal minutes. */
+async function calibratedSite(): Promise<{ config: SiteConfig; dir: string; clock: ManualClock }> {
+  const s = await lampModelSite(180);
+  const config = loadConfig(s.file, { catalogue: DeviceCatalogue.load() });
+  const { store } = storeAndIngest(join(s.dir, 'data'), s.clock);
+  await store.start();
+  try {
+    await calibrateModel({
+      config,
+      modelName: 'lamp-ae',
+      store,
+      tf,
+      backend: 'wasm',
+      nowMs: s.clock.wallMs(),
+      days: 1,
+      epochs: 60,
+      seed: 3,
+      command: 'vitest',
+    });
+  } finally {
+    await store.stop();
+  }
+  const model = config.models.find((m) => m.name === 'lamp-ae');
+  if (model) model.enabled = true;
+  return { config, dir: s.dir, clock: s.clock };
+}
+
+async function running(s: { config: SiteConfig; dir: string; clock: ManualClock }) {
+  const { store, ingest } = storeAndIngest(join(s.dir, 'data'), s.clock);
+  let woken = 0;
+  const models = new LearnedDetectors({
+    models: s.config.models,
+    windowLengths: s.config.windows.lengths,
+    store,
+    clock: s.clock,
+    log: silentLog(),
+    backends: ['wasm'],
+    onAlarms: () => woken++,
+  });
+  await store.start();
+  await models.start();
+  ingest.onWindows((closed) => models.onWindows(closed));
+  await ingest.start();
+  return {
+    store,
+    ingest,
+    models,
+    woken: () => woken,
+    stop: async () => {
+      await ingest.stop();
+      await models.stop();
+      await store.stop();
+    },
+  };
+}
+
+describe('the learned detector in the gateway', () => {
+  it('scores every closed window, raises learned_anomaly when power parts from voltage, and clears it', async () => {
+    const s = await calibratedSite();
+    const g = await running(s);
+    try {
+      // Warmed from the store: the very first closed window completes an input.
+      await feedLamp(s.clock, g.ingest, 180, 1);
+      await g.models.idle();
+      const [status] = g.models.status().models;
+      expect(status).toMatchObject({ name: 'lamp-ae', state: 'running', anomaly: false });
+      expect(status?.stats?.inferences).toBe(1);
+
+      await feedLamp(s.clock, g.ingest, 181, 20);
+      await g.models.idle();
+      expect(g.store.events.ofKind('learned_anomaly')).toEqual([]);
+      const normal = g.models.status().models[0];
+      expect(normal?.lastScore).toBeLessThan(normal?.threshold ?? 0);
+      expect(normal?.stats?.inferences).toBe(21);
+
+      // The lamp draws 5 W at full voltage (a failed driver): each input holds more of it.
+      const failed = (m: number) => ({ voltage: normalLamp(m).voltage, power: 5 });
+      await feedLamp(s.clock, g.ingest, 201, RAISE_AFTER - 1, failed);
+      await g.models.idle();
+      expect(g.store.events.ofKind('learned_anomaly')).toEqual([]);
+      await feedLamp(s.clock, g.ingest, 201 + RAISE_AFTER - 1, 3, failed);
+      await g.models.idle();
+      const [raised, ...more] = g.store.events.ofKind('learned_anomaly');
+      expect(more).toEqual([]);
+      expect(raised).toMatchObject({
+        severity: 'warning',
+        data: {
+          subject: 'lamp-ae',
+          state: 'raised',
+          evidence: { model: 'lamp-ae', furthestFeature: 'lamp1/activePower', furthestValue: 5 },
+        },
+      });
+      const evidence = (raised?.data as { evidence: { score: number; threshold: number } })
+        .evidence;
+      expect(evidence.score).toBeGreaterThan(evidence.threshold);
+      expect(g.woken()).toBe(1);
+      expect(g.models.status().models[0]?.anomaly).toBe(true);
+
+      // Back to normal: once the failed minutes have left the input, CLEAR_AFTER quiet inputs.
+      await feedLamp(s.clock, g.ingest, 300, 5 + CLEAR_AFTER, normalLamp);
+      await g.models.idle();
+      const states = g.store.events.ofKind('learned_anomaly').map((e) => e.data.state);
+      expect(states).toEqual(['raised', 'cleared']);
+      expect(g.models.status().models[0]?.anomaly).toBe(false);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('refuses a tampered bundle with a model_refused alarm, and ingest goes on', async () => {
+    const s = await calibratedSite();
+    const weights = join(s.config.models[0]?.bundle ?? '', 'weights.bin');
+    const w = readFileSync(weights);
+    w[9] = (w[9] ?? 0) ^ 0x40;
+    writeFileSync(weights, w);
+    const g = await running(s);
+    try {
+      const [refused] = g.store.events.ofKind('model_refused');
+      expect(refused).toMatchObject({
+        severity: 'alarm',
+        data: { subject: 'lamp-ae', state: 'raised' },
+      });
+      expect(JSON.stringify(refused?.data)).toMatch(/weights\.bin: sha256 .* does not match/);
+      expect(g.models.status().models).toMatchObject([{ name: 'lamp-ae', state: 'refused' }]);
+      const before = g.store.summaries.count();
+      await feedLamp(s.clock, g.ingest, 180, 3);
+      await g.models.idle();
+      expect(g.store.summaries.count()).toBeGreaterThan(before);
+      expect(g.store.events.ofKind('learned_anomaly')).toEqual([]);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('refuses a bundle that reads other features than the config names', async () => {
+    const s = await calibratedSite();
+    const model = s.config.models[0];
+    if (model) model.features = ['lamp1/activePower', 'lamp1/voltage'];
+    const g = await running(s);
+    try {
+      expect(g.models.status().models[0]).toMatchObject({
+        state: 'refused',
+        reason: expect.stringContaining(
+          'the bundle reads lamp1/voltage, lamp1/activePower but models.lamp-ae.features says lamp1/activePower, lamp1/voltage',
+        ) as string,
+      });
+      expect(g.store.events.ofKind('model_refused')).toHaveLength(1);
+    } finally {
+      await g.stop();
+    }
+  });
+});
