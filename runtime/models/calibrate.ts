@@ -8,6 +8,8 @@ import type { Tf } from './tf-backend.js';
 import {
   buildAutoencoder,
   concatWindows,
+  fitNormalisation,
+  normalise,
   scoreQuantile,
   scoreWindows,
   slidingWindows,
@@ -99,15 +101,8 @@ export async function calibrateModel(o: CalibrateOptions): Promise<CalibrateResu
       `only ${usable} inputs of ${model.steps} consecutive ${window} windows with every feature (${features.join(', ')}) in the last ${o.days} days; at least ${MIN_WINDOWS} are needed: let the gateway run longer, or pass --days`,
     );
   const F = features.length;
-  const mean = Array.from(
-    { length: F },
-    (_, j) => rows.reduce((s, r) => s + (r[j] ?? 0), 0) / rows.length,
-  );
-  const std = mean.map((m, j) =>
-    Math.max(1e-6, Math.sqrt(rows.reduce((s, r) => s + ((r[j] ?? 0) - m) ** 2, 0) / rows.length)),
-  );
-  const norm = (r: number[]): number[] => r.map((v, j) => (v - (mean[j] ?? 0)) / (std[j] ?? 1));
-  const parts = runs.map((r) => slidingWindows(r.map(norm), model.steps));
+  const { mean, std } = fitNormalisation(rows);
+  const parts = runs.map((r) => slidingWindows(normalise(r, { mean, std }), model.steps));
   const inputs = model.steps * F;
   const all = concatWindows(parts);
   const ae = buildAutoencoder(

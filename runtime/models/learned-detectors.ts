@@ -13,9 +13,16 @@ import type { BackendName } from './tf-backend.js';
 
 type ModelConfig = SiteConfig['models'][number];
 
-/** Inputs in a row above the card's threshold before `learned_anomaly` is raised, and below it
- * before it clears: one odd window is not an anomaly, and one normal window does not end one. */
-export const RAISE_AFTER = 2;
+/**
+ * Inputs in a row above the card's threshold before `learned_anomaly` is raised: as many as an
+ * input has windows, so a deviation must outlast one input. A transient (a lamp switching at
+ * dusk, one odd window) passes through at most that many inputs and raises nothing; the named
+ * detectors (spike, lamp failure) are the ones for fast events. Decision 0012.
+ */
+export function raiseAfter(steps: number): number {
+  return steps;
+}
+/** Inputs in a row below the threshold before it clears: one normal window does not end one. */
 export const CLEAR_AFTER = 4;
 
 export interface ModelStatus {
@@ -69,8 +76,8 @@ class Refused extends Error {}
  * `model_refused` alarm and the gateway goes on without it). Every closed window of the
  * model's length adds one row of its features' means; each full input of `card.input.window`
  * consecutive rows is scored off the event loop, and a score above the card's threshold for
- * RAISE_AFTER inputs raises `learned_anomaly`, with the feature furthest from its training mean
- * as evidence.
+ * `raiseAfter` inputs in a row raises `learned_anomaly`, with the feature furthest from its
+ * training mean as evidence.
  */
 export class LearnedDetectors implements Component {
   readonly name = 'models';
@@ -184,7 +191,7 @@ export class LearnedDetectors implements Component {
       rows: [],
       lastT0: -Infinity,
       lastScore: null,
-      hysteresis: new Hysteresis(RAISE_AFTER, CLEAR_AFTER),
+      hysteresis: new Hysteresis(raiseAfter(input.window), CLEAR_AFTER),
     };
   }
 
@@ -206,7 +213,7 @@ export class LearnedDetectors implements Component {
         const f = ids.get(s.stream);
         if (!f) continue;
         let m = byT0.get(s.t0);
-        if (!m) byT0.set(s.t0, (m = new Map()));
+        if (!m) byT0.set(s.t0, (m = new Map<string, number | null>()));
         m.set(f, s.stats.n > 0 ? s.stats.sum / s.stats.n : null);
       }
       for (const t0 of [...byT0.keys()].sort((a, b) => a - b))

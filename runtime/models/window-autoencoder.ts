@@ -133,3 +133,25 @@ export function scoreQuantile(xs: Float32Array, q: number): number {
   const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] ?? 0;
 }
+
+/** Each feature's mean and spread over `rows` (a spread of at least 1e-6, so a constant feature
+ * does not divide by zero). */
+export function fitNormalisation(rows: readonly (readonly number[])[]): {
+  mean: number[];
+  std: number[];
+} {
+  const F = rows[0]?.length ?? 0;
+  const n = Math.max(1, rows.length);
+  const mean = Array.from({ length: F }, (_, j) => rows.reduce((s, r) => s + (r[j] ?? 0), 0) / n);
+  const std = mean.map((m, j) =>
+    Math.max(1e-6, Math.sqrt(rows.reduce((s, r) => s + ((r[j] ?? 0) - m) ** 2, 0) / n)),
+  );
+  return { mean, std };
+}
+
+export function normalise(
+  rows: readonly (readonly number[])[],
+  n: { mean: readonly number[]; std: readonly number[] },
+): number[][] {
+  return rows.map((r) => r.map((v, j) => (v - (n.mean[j] ?? 0)) / (n.std[j] ?? 1)));
+}

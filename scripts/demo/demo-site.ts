@@ -2,6 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface DemoSite {
+  /** The pre-trained learned detector's bundle; it reads 1-minute windows, so it runs only
+   * when the demo's window is PT1M. */
+  modelBundle?: string;
   dataDir: string;
   simulatorPort: number;
   upstreamUrl: string;
@@ -43,7 +46,18 @@ upstream:
 alarms:
   # Supply voltage outside 230 V ± 10 % (EN 50160), a stuck or silent meter, a spike.
   - { type: sensor, id: lamp-supply, stream: lamp1/voltage, window: ${site.window}, min: 207, max: 253 }
-`,
+${
+  site.modelBundle
+    ? `models:
+  # The shipped learned detector (models/lamp-circuit-ae), trained on this simulator's circuit.
+  # Replace it with the site's own normal period: edge-gw calibrate --model lamp-circuit-ae
+  - name: lamp-circuit-ae
+    bundle: ${site.modelBundle}
+    features: [lamp1/voltage, lamp1/activePower, lamp1/powerFactor]
+    window: PT1M
+`
+    : ''
+}`,
   );
   return file;
 }

@@ -16,6 +16,7 @@ import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
 import { Gateway, STORE_FILE } from '../../runtime/gateway/gateway.js';
 import { createRootLog } from '../../runtime/log/logger.js';
 import { parseIsoDuration, tilesADay } from '../../runtime/shared/iso-duration.js';
+import { packageRoot } from '../../runtime/shared/package-root.js';
 import { freePort } from '../lib/free-port.js';
 import { ModbusTcpSimulator } from '../simulators/modbus-tcp-simulator.js';
 import { writeDemoSite } from './demo-site.js';
@@ -95,6 +96,9 @@ const siteFile = writeDemoSite({
   protocol,
   window: args.window,
   pollMs,
+  ...(args.window === 'PT1M'
+    ? { modelBundle: join(packageRoot(), 'models', 'lamp-circuit-ae', 'bundle') }
+    : {}),
 });
 const config = loadConfig(siteFile, { catalogue });
 const logFile = join(dataDir, 'gateway.log');
@@ -137,6 +141,13 @@ say(
 say(
   `  windows    ${args.window}, UTC-aligned; the first closes at ${new Date(firstClose).toISOString().slice(11, 19)}Z and arrives about ${firstAt}Z (${Math.ceil((firstClose + closeDelayMs - now) / 1000)} s)`,
 );
+const models = gateway.status().models;
+for (const m of models?.models ?? [])
+  say(
+    m.state === 'running'
+      ? `  model      ${m.name} ${m.version ?? ''} (learned detector, ${models?.backend ?? '?'} backend in a worker thread): ${(m.features ?? []).join(', ')}`
+      : `  model      ${m.name} REFUSED: ${m.reason ?? ''}`,
+  );
 say('  Ctrl-C stops everything. Run it again and the store carries on where it left off.');
 say('');
 

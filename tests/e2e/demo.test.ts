@@ -48,6 +48,10 @@ describe('npm start', () => {
     expect(demo.stdout).toMatch(
       /upstream {3}mqtt:\/\/127\.0\.0\.1:\d+ \(embedded broker, MQTT 3\.1\.1\)/,
     );
+    // The shipped learned detector runs, off the event loop.
+    expect(demo.stdout).toMatch(
+      /model {6}lamp-circuit-ae sim-\S+ \(learned detector, \w+ backend in a worker thread\)/,
+    );
     await waitFor(
       () => /summary seq \d+, window \S+ \+ PT1M/.test(demo.stdout),
       'the first one-minute summary upstream',

@@ -17,7 +17,7 @@ import { calibrateModel } from '../../runtime/models/calibrate.js';
 import {
   CLEAR_AFTER,
   LearnedDetectors,
-  RAISE_AFTER,
+  raiseAfter,
 } from '../../runtime/models/learned-detectors.js';
 import { chooseBackend, type Tf } from '../../runtime/models/tf-backend.js';
 import { storeAndIngest } from '../harness/gateway-fixtures.js';
@@ -104,11 +104,13 @@ describe('the learned detector in the gateway', () => {
       expect(normal?.stats?.inferences).toBe(21);
 
       // The lamp draws 5 W at full voltage (a failed driver): each input holds more of it.
+      // An input is 5 windows (the config's steps): the deviation must outlast one input.
+      const raise = raiseAfter(5);
       const failed = (m: number) => ({ voltage: normalLamp(m).voltage, power: 5 });
-      await feedLamp(s.clock, g.ingest, 201, RAISE_AFTER - 1, failed);
+      await feedLamp(s.clock, g.ingest, 201, raise - 1, failed);
       await g.models.idle();
       expect(g.store.events.ofKind('learned_anomaly')).toEqual([]);
-      await feedLamp(s.clock, g.ingest, 201 + RAISE_AFTER - 1, 3, failed);
+      await feedLamp(s.clock, g.ingest, 201 + raise - 1, 3, failed);
       await g.models.idle();
       const [raised, ...more] = g.store.events.ofKind('learned_anomaly');
       expect(more).toEqual([]);
