@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Hysteresis } from '../../../runtime/anomaly/alarm.js';
 import { ValueHistogram } from '../../../runtime/anomaly/value-histogram.js';
 import {
+  LEAK_HOURS,
   WaterMeterDetector,
   type MeterReading,
 } from '../../../runtime/anomaly/water-meter-detector.js';
@@ -70,7 +71,7 @@ describe('WaterMeterDetector', () => {
     expect(run(d, household(30, after))).toEqual([]);
   });
 
-  it('finds a 6 L/h leak as soon as the last 24 h hold no idle hour, with its evidence', () => {
+  it('finds a 6 L/h leak as soon as the last LEAK_HOURS hold no idle hour, with its evidence', () => {
     const { d, after } = detector();
     const leaking = household(4, after).map((r) => ({ ...r, litres: r.litres + 6 }));
     const alarms = run(d, leaking);
@@ -80,8 +81,9 @@ describe('WaterMeterDetector', () => {
       severity: 'warning',
       evidence: { lowestHourLph: 6, usualLowestLph: 0 },
     });
-    // The idle hours were midnight to 6: the first leaking night leaves none in the window.
-    expect(((leak?.atMs ?? 0) - after) / HOUR).toBe(6);
+    // The idle hours were midnight to 6, the last of them 18 readings before the leak began: the
+    // window holds no idle hour LEAK_HOURS − 18 readings into the leak.
+    expect(((leak?.atMs ?? 0) - after) / HOUR).toBe(LEAK_HOURS - 18);
     // Fixed: idle hours again; the alarm clears after six readings without the condition.
     const fixed = run(d, household(2, leaking.at(-1)?.atMs));
     expect(fixed.filter((a) => a.name === 'leak').map((a) => a.state)).toEqual(['cleared']);
