@@ -1,7 +1,7 @@
 import { seededRandom } from '../../runtime/shared/seeded-random.js';
 
 /** A DN80 water main: flow follows the day (night minimum, morning and evening peaks), the
- * net total integrates it. */
+ * net total integrates it, and the pressure sags at the peaks. */
 export class WaterMainModel {
   private readonly random: () => number;
   private lastMs?: number;
@@ -19,6 +19,7 @@ export class WaterMainModel {
     velocity: number;
     netVolume: number;
     inletTemperature: number;
+    pressure: number;
   } {
     const hour = (wallMs / 3_600_000) % 24;
     const peak = (h: number, width: number): number => Math.exp(-(((hour - h) / width) ** 2));
@@ -36,6 +37,8 @@ export class WaterMainModel {
       velocity: flowRate / 3600 / this.area,
       netVolume: this.netM3,
       inletTemperature: 11.5 + (this.random() - 0.5) * 0.1,
+      // Supply pressure sags with demand (friction loss grows with the square of the flow).
+      pressure: 3.6 - 0.012 * flowRate * flowRate + (this.random() - 0.5) * 0.02,
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import type { AlarmConfig } from '../config/alarm-schema.js';
-import { FLOW_TO_LPH, VOLUME_TO_L } from '../config/stream-cross-check.js';
+import { alarmStreams, FLOW_TO_LPH, VOLUME_TO_L } from '../config/stream-cross-check.js';
 import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { parseIsoDuration } from '../shared/iso-duration.js';
@@ -14,7 +14,9 @@ import {
   LampCircuitDetector,
   type LampWindow,
 } from './lamp-circuit-detector.js';
-import { SensorDetector } from './sensor-detector.js';
+import { PressureDetector } from './pressure-detector.js';
+import { SensorDetector, type WindowValues } from './sensor-detector.js';
+import { TamperDetector } from './tamper-detector.js';
 import { WaterMeterDetector, type MeterReading } from './water-meter-detector.js';
 
 const DAY = 86_400_000;
@@ -33,6 +35,16 @@ interface Runner {
 
 const mean = (s: WindowStats | undefined): number | null => (s && s.n > 0 ? s.sum / s.n : null);
 
+function values(s: WindowStats | undefined, endMs: number): WindowValues {
+  return {
+    atMs: endMs,
+    n: s?.n ?? 0,
+    min: s && s.n > 0 ? s.min : null,
+    max: s && s.n > 0 ? s.max : null,
+    mean: mean(s),
+  };
+}
+
 function sensorRunner(a: Extract<AlarmConfig, { type: 'sensor' }>, lengthMs: number): Runner {
   const d = new SensorDetector(a.id, {
     min: a.min,
@@ -46,14 +58,46 @@ function sensorRunner(a: Extract<AlarmConfig, { type: 'sensor' }>, lengthMs: num
     lengthMs,
     historyMs: 200 * lengthMs,
     feed(stats, endMs, learning) {
+      const w = values(stats.get(a.stream), endMs);
+      if (learning) {
+        d.warm(w);
+        return [];
+      }
+      return d.push(w);
+    },
+  };
+}
+
+function pressureRunner(a: Extract<AlarmConfig, { type: 'pressure' }>, lengthMs: number): Runner {
+  const d = new PressureDetector(a.id, {
+    dropFraction: a.dropFraction,
+    surgeFraction: a.surgeFraction,
+  });
+  return {
+    config: a,
+    lengthMs,
+    // A week of windows, at most the detector's own history.
+    historyMs: Math.min(7 * DAY, 2_016 * lengthMs),
+    feed(stats, endMs, learning) {
+      const w = values(stats.get(a.stream), endMs);
+      if (learning) {
+        d.warm(w);
+        return [];
+      }
+      return d.push(w);
+    },
+  };
+}
+
+function tamperRunner(a: Extract<AlarmConfig, { type: 'tamper' }>, lengthMs: number): Runner {
+  const d = new TamperDetector(a.id, a.openValue);
+  return {
+    config: a,
+    lengthMs,
+    historyMs: DAY,
+    feed(stats, endMs, learning) {
       const s = stats.get(a.stream);
-      const w = {
-        atMs: endMs,
-        n: s?.n ?? 0,
-        min: s && s.n > 0 ? s.min : null,
-        max: s && s.n > 0 ? s.max : null,
-        mean: mean(s),
-      };
+      const w = { ...values(s, endMs), last: s && s.n > 0 ? s.last : null };
       if (learning) {
         d.warm(w);
         return [];
@@ -164,6 +208,8 @@ export class AlarmEngine implements Component {
       const lengthMs = parseIsoDuration(a.window) ?? 60_000;
       if (a.type === 'sensor') return sensorRunner(a, lengthMs);
       if (a.type === 'water-meter') return waterRunner(a, lengthMs, unitOf);
+      if (a.type === 'pressure') return pressureRunner(a, lengthMs);
+      if (a.type === 'tamper') return tamperRunner(a, lengthMs);
       return lampRunner(a, lengthMs, o.log);
     });
   }
@@ -212,7 +258,5 @@ export class AlarmEngine implements Component {
 }
 
 function streamsOf(a: AlarmConfig): string[] {
-  if (a.type === 'sensor') return [a.stream];
-  if (a.type === 'water-meter') return [a.volume, a.flow].filter((s): s is string => Boolean(s));
-  return [a.power, a.relay, a.voltage, a.powerFactor].filter((s): s is string => Boolean(s));
+  return alarmStreams(a).map((s) => s.stream);
 }

@@ -62,8 +62,55 @@ const LampCircuitAlarm = Type.Object(
   { additionalProperties: false },
 );
 
-export const AlarmSchema = Type.Union([SensorAlarm, WaterMeterAlarm, LampCircuitAlarm]);
+const PressureAlarm = Type.Object(
+  {
+    type: Type.Literal('pressure'),
+    id: Id,
+    stream: Type.String({
+      ...Stream,
+      description: 'device/point of a pressure, bar, kPa, psi or m head',
+    }),
+    window: Window('PT5M'),
+    dropFraction: Type.Number({
+      minimum: 0.01,
+      maximum: 1,
+      default: 0.1,
+      description: 'how far below its usual lowest, as a fraction of its median, is a drop',
+    }),
+    surgeFraction: Type.Number({
+      minimum: 0.01,
+      maximum: 1,
+      default: 0.1,
+      description: 'how far above its usual highest, as a fraction of its median, is a surge',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const TamperAlarm = Type.Object(
+  {
+    type: Type.Literal('tamper'),
+    id: Id,
+    stream: Type.String({ ...Stream, description: 'device/point of a door or lid contact' }),
+    window: Window('PT1M'),
+    openValue: Type.Union([Type.Literal(0), Type.Literal(1)], {
+      default: 0,
+      description: 'the contact value when open (a door switch reads 1 when shut: 0)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const AlarmSchema = Type.Union([
+  SensorAlarm,
+  WaterMeterAlarm,
+  LampCircuitAlarm,
+  PressureAlarm,
+  TamperAlarm,
+]);
 export type AlarmConfig = Static<typeof AlarmSchema>;
 export type SensorAlarmConfig = Static<typeof SensorAlarm>;
 export type WaterMeterAlarmConfig = Static<typeof WaterMeterAlarm>;
 export type LampCircuitAlarmConfig = Static<typeof LampCircuitAlarm>;
+export type PressureAlarmConfig = Static<typeof PressureAlarm>;
+export type TamperAlarmConfig = Static<typeof TamperAlarm>;

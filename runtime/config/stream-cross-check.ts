@@ -10,11 +10,19 @@ export const FLOW_TO_LPH: Readonly<Record<string, number>> = { MQH: 1000, L2: 60
 /** Litres for one unit of a volume, by UN/CEFACT code. */
 export const VOLUME_TO_L: Readonly<Record<string, number>> = { LTR: 1, MTQ: 1000 };
 
+/** Pressure units a pressure alarm reads, by UN/CEFACT code (bar, kPa, psi, metres of head). */
+const PRESSURE_UNITS = ['BAR', 'KPA', 'PS', 'MTR'];
+
 /** The streams an alarm reads, with the field each comes from and the units it accepts. */
-function streamsOf(a: AlarmConfig): { field: string; stream: string; units?: string[] }[] {
+export function alarmStreams(
+  a: AlarmConfig,
+): { field: string; stream: string; units?: string[] }[] {
   switch (a.type) {
     case 'sensor':
+    case 'tamper':
       return [{ field: 'stream', stream: a.stream }];
+    case 'pressure':
+      return [{ field: 'stream', stream: a.stream, units: PRESSURE_UNITS }];
     case 'water-meter': {
       const out: { field: string; stream: string; units?: string[] }[] = [];
       if (a.volume)
@@ -65,7 +73,7 @@ export function alarmIssues(config: SiteConfig, catalogue: DeviceCatalogue): Sch
         problem: 'a water meter alarm reads either a volume or a flow stream',
         allowed: 'volume: device/point (litres per reading) or flow: device/point (a flow rate)',
       });
-    for (const s of streamsOf(a)) {
+    for (const s of alarmStreams(a)) {
       const [deviceId = '', point = ''] = s.stream.split('/');
       const device = config.devices.find((d) => d.id === deviceId);
       if (!device) {

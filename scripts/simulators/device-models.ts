@@ -2,6 +2,7 @@ import { a02yyuwModel } from '../../devices/dfrobot-a02yyuw/simulator.js';
 import { urm14Device } from '../../devices/dfrobot-urm14/simulator.js';
 import { sdm120Device } from '../../devices/eastron-sdm120/simulator.js';
 import { sdm630Device } from '../../devices/eastron-sdm630/simulator.js';
+import { pressureTransmitterDevice } from '../../devices/generic-rs485-pressure/simulator.js';
 import { gyMcu90640Model } from '../../devices/gy-mcu90640/simulator.js';
 import { sds011Model } from '../../devices/nova-sds011/simulator.js';
 import { pms5003Model } from '../../devices/plantower-pms5003/simulator.js';
@@ -23,6 +24,7 @@ const REGISTER_DEVICES: Record<string, RegisterFactory> = {
   'eastron-sdm630': sdm630Device,
   'tuf-2000m': tuf2000mDevice,
   'dfrobot-urm14': urm14Device,
+  'generic-rs485-pressure': pressureTransmitterDevice,
 };
 
 const FRAMED_MODELS: Record<string, (options: { seed?: number }) => FramedDeviceModel> = {

@@ -21,11 +21,24 @@ const sensor = fillDefaults(AlarmSchema, {
   max: 100,
 }) as AlarmConfig;
 
-async function site(dir: string, clock: ManualClock) {
+const door = fillDefaults(AlarmSchema, {
+  type: 'tamper',
+  id: 'cabinet',
+  stream: 'door1/closed',
+  window: 'PT1M',
+}) as AlarmConfig;
+const main = fillDefaults(AlarmSchema, {
+  type: 'pressure',
+  id: 'main',
+  stream: 'main1/pressure',
+  window: 'PT1M',
+}) as AlarmConfig;
+
+async function site(dir: string, clock: ManualClock, alarms: AlarmConfig[] = [sensor]) {
   const { store, ingest } = storeAndIngest(dir, clock);
   let woken = 0;
   const engine = new AlarmEngine({
-    alarms: [sensor],
+    alarms,
     store,
     clock,
     log: silentLog(),
@@ -104,6 +117,59 @@ describe('the alarm engine in the data path', () => {
     const second = await site(dir, clock);
     await feed(clock, second, 1, (_m, k) => (k === 2 ? 95 : 61));
     expect(second.store.events.ofKind('spike').map((e) => e.data.state)).toEqual(['raised']);
+    await second.stop();
+  });
+
+  it('raises tamper when the cabinet door opens within a window, and clears when it stays shut', async () => {
+    const clock = manualClock();
+    const s = await site(tempDir(), clock, [door]);
+    // The switch is read every 10 s, and reports at once when it changes.
+    const poll = async (state: (k: number) => number) => {
+      for (let k = 0; k < 6; k++) {
+        s.ingest.push(reading(clock, 'closed', state(k), 'door1'));
+        await clock.advance(10_000);
+      }
+    };
+    await poll(() => 1);
+    // Opened at 20 s and shut at 40 s.
+    await poll((k) => (k === 2 || k === 3 ? 0 : 1));
+    await clock.advance(3_000);
+    const [raised] = s.store.events.ofKind('tamper');
+    expect(raised).toMatchObject({
+      severity: 'alarm',
+      data: { subject: 'cabinet', state: 'raised', evidence: { openedInWindow: true } },
+    });
+    // A minute shut.
+    await poll(() => 1);
+    await clock.advance(3_000);
+    expect(s.store.events.ofKind('tamper').map((e) => e.data.state)).toEqual(['raised', 'cleared']);
+    await s.stop();
+  });
+
+  it("learns a main's pressure band from the store after a restart and raises a drop below it", async () => {
+    const dir = tempDir();
+    const clock = manualClock();
+    const pressure = (m: number, k: number) => 3.2 + 0.05 * Math.sin(m) + 0.02 * (k % 2);
+    const first = await site(dir, clock, [main]);
+    for (let m = 0; m < 30; m++)
+      for (let k = 0; k < 6; k++) {
+        first.ingest.push(reading(clock, 'pressure', pressure(m, k), 'main1'));
+        await clock.advance(10_000);
+      }
+    await clock.advance(3_000);
+    expect(first.store.events.ofKind('pressure_drop')).toEqual([]);
+    await first.stop();
+    const second = await site(dir, clock, [main]);
+    for (let k = 0; k < 6; k++) {
+      second.ingest.push(reading(clock, 'pressure', k === 4 ? 2.4 : 3.2, 'main1'));
+      await clock.advance(10_000);
+    }
+    await clock.advance(3_000);
+    const [drop] = second.store.events.ofKind('pressure_drop');
+    expect(drop).toMatchObject({
+      severity: 'alarm',
+      data: { subject: 'main', state: 'raised', evidence: { lowest: 2.4 } },
+    });
     await second.stop();
   });
 });
