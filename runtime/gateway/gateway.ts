@@ -159,6 +159,12 @@ export class Gateway {
       birth: () => birthCatalogue(config, profiles),
       // The drivers are built below; a command that comes before they run is told so.
       devices: deviceCommands(config, () => this.drivers, namespaced(log, 'commands')),
+      models: {
+        model: (name, action, bundle) =>
+          this.models
+            ? this.models.model(name, action, bundle)
+            : Promise.resolve({ ok: false, reason: 'no learned model is enabled on this gateway' }),
+      },
     });
     this.ingest.onOutbox(() => this.sender.wake());
     this.drivers = buildDrivers(config, {

@@ -6,6 +6,7 @@ import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { parseIsoDuration } from '../shared/iso-duration.js';
 import type { Store } from '../store/store.js';
+import type { CommandResult } from '../sync/commands/command-specs.js';
 import type { ClosedWindow } from '../windows/window-aggregator.js';
 import type { ModelCard } from './model-card.js';
 import { ModelHost, type SlotStats } from './model-host.js';
@@ -37,6 +38,8 @@ export interface ModelStatus {
   lastScore?: number | null;
   anomaly?: boolean;
   stats?: SlotStats;
+  /** A candidate version scored on the same inputs, never acted on, until it is promoted. */
+  shadow?: { version: string; lastScore: number | null; threshold: number; stats?: SlotStats };
 }
 
 export interface LearnedDetectorsStatus {
@@ -55,6 +58,9 @@ interface Runner {
   lastT0: number;
   lastScore: number | null;
   hysteresis: Hysteresis;
+  shadow?: { card: ModelCard; threshold: number; lastScore: number | null };
+  /** The card of the version a rollback returns to. */
+  previous?: ModelCard;
 }
 
 export interface LearnedDetectorsOptions {
@@ -156,10 +162,96 @@ export class LearnedDetectors implements Component {
           lastScore: r.lastScore,
           anomaly: r.hysteresis.isActive,
           ...statsOf(this.host.stats(r.config.name)),
+          ...(r.shadow
+            ? {
+                shadow: {
+                  version: r.shadow.card.version,
+                  lastScore: r.shadow.lastScore,
+                  threshold: r.shadow.threshold,
+                  ...statsOf(this.host.stats(r.config.name, 'shadow')),
+                },
+              }
+            : {}),
         })),
         ...this.refused,
       ],
     };
+  }
+
+  /**
+   * The `model` command: a second version side by side. `shadow` loads a bundle that must read
+   * the same features at the same window length and input size as the running one; `promote`
+   * makes it the active version (the one it replaces is kept); `rollback` returns to that one.
+   * Queued behind the inputs being scored, so a swap never lands between a score and its
+   * judgement.
+   */
+  model(
+    name: string,
+    action: 'shadow' | 'promote' | 'rollback',
+    bundle: string | undefined,
+  ): Promise<CommandResult> {
+    const run = async (): Promise<CommandResult> => {
+      const r = this.runners.find((x) => x.config.name === name);
+      if (!r) return { ok: false, reason: `no running model "${name}" on this gateway` };
+      try {
+        if (action === 'shadow') {
+          if (!bundle) return { ok: false, reason: 'shadow needs the bundle to load' };
+          const card = await this.host.load(name, bundle, 'shadow');
+          const same =
+            card.input.features.join(',') === r.card.input.features.join(',') &&
+            card.input.window === r.card.input.window &&
+            (card.input.stepMs ?? r.lengthMs) === r.lengthMs;
+          const threshold = card.thresholds.score;
+          if (!same || threshold === undefined) {
+            await this.host.dropShadow(name);
+            return {
+              ok: false,
+              reason: `${bundle} reads ${card.input.window} × ${card.input.features.join(', ')} every ${String(card.input.stepMs)} ms${threshold === undefined ? ' and has no thresholds.score' : ''}; ${name} reads ${r.card.input.window} × ${r.card.input.features.join(', ')} every ${String(r.lengthMs)} ms`,
+            };
+          }
+          r.shadow = { card, threshold, lastScore: null };
+          this.o.log.info({ model: name, version: card.version }, 'shadow version loaded');
+          return { ok: true, result: { name, active: r.card.version, shadow: card.version } };
+        }
+        if (action === 'promote') {
+          const shadow = r.shadow;
+          if (!shadow) return { ok: false, reason: `${name} has no shadow version to promote` };
+          await this.host.promote(name);
+          r.previous = r.card;
+          this.swap(r, shadow.card, shadow.threshold);
+          r.shadow = undefined;
+          this.o.log.info({ model: name, version: r.card.version }, 'shadow version promoted');
+          return {
+            ok: true,
+            result: { name, active: r.card.version, previous: r.previous.version },
+          };
+        }
+        const previous = r.previous;
+        if (!previous) return { ok: false, reason: `${name}: nothing to roll back to` };
+        await this.host.rollback(name);
+        const demoted = r.card.version;
+        this.swap(r, previous, previous.thresholds.score ?? r.threshold);
+        r.previous = undefined;
+        this.o.log.info({ model: name, version: r.card.version, demoted }, 'model rolled back');
+        return { ok: true, result: { name, active: r.card.version, demoted } };
+      } catch (e) {
+        return { ok: false, reason: errorText(e) };
+      }
+    };
+    const done = this.queue.then(run);
+    this.queue = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  }
+
+  /** A new active version: its card and threshold. The alarm state carries over (both read
+   * inputs of the same size), so an alarm raised under the old version still clears. */
+  private swap(r: Runner, card: ModelCard, threshold: number): void {
+    r.card = card;
+    r.threshold = threshold;
+    r.lastScore = null;
   }
 
   private runnerFor(m: ModelConfig, card: ModelCard): Runner {
@@ -245,7 +337,8 @@ export class LearnedDetectors implements Component {
     const newest = input.slice(input.length - r.features.length);
     this.queue = this.queue
       .then(async () => {
-        const { scores } = await this.host.infer(r.config.name, input);
+        const { scores, shadow } = await this.host.infer(r.config.name, input);
+        if (r.shadow && shadow) r.shadow.lastScore = shadow[0] ?? null;
         const score = scores[0] ?? 0;
         r.lastScore = score;
         const state = r.hysteresis.update(score > r.threshold);

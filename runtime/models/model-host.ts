@@ -114,6 +114,14 @@ export class ModelHost {
     return { scores, shadow: await this.inferSlot(`${name}:shadow`, windows) };
   }
 
+  /** Drops `name`'s shadow version, if it has one. */
+  async dropShadow(name: string): Promise<void> {
+    const shadow = this.slots.get(`${name}:shadow`);
+    if (!shadow) return;
+    this.slots.delete(`${name}:shadow`);
+    await this.call({ op: 'drop', slot: shadow.workerSlot });
+  }
+
   /** The shadow becomes active; the active one is kept for a rollback. */
   async promote(name: string): Promise<void> {
     const shadow = this.slots.get(`${name}:shadow`);

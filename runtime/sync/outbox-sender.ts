@@ -32,6 +32,15 @@ export interface DeviceCommandActions {
   setPollInterval(device: string, ms: number): CommandResult | Promise<CommandResult>;
 }
 
+/** The learned detectors' half of platform commands: two versions side by side. */
+export interface ModelCommandActions {
+  model(
+    name: string,
+    action: 'shadow' | 'promote' | 'rollback',
+    bundle: string | undefined,
+  ): Promise<CommandResult>;
+}
+
 export interface OutboxSenderOptions {
   store: Store;
   clock: Clock;
@@ -46,6 +55,8 @@ export interface OutboxSenderOptions {
   /** The retained catalogue published on `birth` after every connect and on `cmd/rebirth`. */
   birth?: () => Record<string, unknown>;
   devices?: DeviceCommandActions;
+  /** Runs `model` commands; without it they are refused. */
+  models?: ModelCommandActions;
   /** Injected for tests of option building; the real mqtt.connect otherwise. */
   connect?: (url: string, options: IClientOptions) => MqttClient;
   /** Injected for tests: the backfill start delay draws from it. */
@@ -745,6 +756,8 @@ export class OutboxSender implements Component {
         this.o.devices ? this.o.devices.setLampLevel(device, level) : refuse('lamp control'),
       'poll-interval': ({ device, ms }) =>
         this.o.devices ? this.o.devices.setPollInterval(device, ms) : refuse('poll control'),
+      model: ({ name, action, bundle }) =>
+        this.o.models ? this.o.models.model(name, action, bundle) : refuse('learned models'),
     };
   }
 

@@ -32,27 +32,41 @@ beforeAll(async () => {
 async function calibratedSite(): Promise<{ config: SiteConfig; dir: string; clock: ManualClock }> {
   const s = await lampModelSite(180);
   const config = loadConfig(s.file, { catalogue: DeviceCatalogue.load() });
-  const { store } = storeAndIngest(join(s.dir, 'data'), s.clock);
+  await calibrate(config, s.dir, s.clock, 3);
+  const model = config.models.find((m) => m.name === 'lamp-ae');
+  if (model) model.enabled = true;
+  return { config, dir: s.dir, clock: s.clock };
+}
+
+/** Trains `lamp-ae` on the site's store with `seed`, into the config's bundle folder (or `to`). */
+async function calibrate(
+  config: SiteConfig,
+  dir: string,
+  clock: ManualClock,
+  seed: number,
+  to?: string,
+): Promise<void> {
+  const { store } = storeAndIngest(join(dir, 'data'), clock);
   await store.start();
+  const models = to
+    ? config.models.map((m) => (m.name === 'lamp-ae' ? { ...m, bundle: to } : m))
+    : config.models;
   try {
     await calibrateModel({
-      config,
+      config: { ...config, models },
       modelName: 'lamp-ae',
       store,
       tf,
       backend: 'wasm',
-      nowMs: s.clock.wallMs(),
+      nowMs: clock.wallMs(),
       days: 1,
       epochs: 60,
-      seed: 3,
+      seed,
       command: 'vitest',
     });
   } finally {
     await store.stop();
   }
-  const model = config.models.find((m) => m.name === 'lamp-ae');
-  if (model) model.enabled = true;
-  return { config, dir: s.dir, clock: s.clock };
 }
 
 async function running(s: { config: SiteConfig; dir: string; clock: ManualClock }) {
@@ -177,6 +191,51 @@ describe('the learned detector in the gateway', () => {
         ) as string,
       });
       expect(g.store.events.ofKind('model_refused')).toHaveLength(1);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('runs a shadow version beside the active one, promotes it, and rolls back', async () => {
+    const s = await calibratedSite();
+    const v2 = join(s.dir, 'bundles', 'lamp-ae-v2');
+    await calibrate(s.config, s.dir, s.clock, 4, v2);
+    const g = await running(s);
+    try {
+      const v1 = g.models.status().models[0]?.version;
+      expect(await g.models.model('lamp-ae', 'promote', undefined)).toEqual({
+        ok: false,
+        reason: 'lamp-ae has no shadow version to promote',
+      });
+      const loaded = await g.models.model('lamp-ae', 'shadow', v2);
+      expect(loaded).toMatchObject({ ok: true, result: { active: v1 } });
+      await feedLamp(s.clock, g.ingest, 180, 2);
+      await g.models.idle();
+      const both = g.models.status().models[0];
+      expect(both?.stats?.inferences).toBe(2);
+      expect(both?.shadow?.stats?.inferences).toBe(2);
+      // Another seed, other weights: the shadow scores the same input differently.
+      expect(both?.shadow?.lastScore).not.toBe(both?.lastScore);
+
+      expect(await g.models.model('lamp-ae', 'promote', undefined)).toMatchObject({
+        ok: true,
+        result: { previous: v1 },
+      });
+      const promoted = g.models.status().models[0];
+      expect(promoted?.version).toBe(both?.shadow?.version);
+      expect(promoted?.threshold).toBe(both?.shadow?.threshold);
+      expect(promoted?.shadow).toBeUndefined();
+
+      expect(await g.models.model('lamp-ae', 'rollback', undefined)).toMatchObject({ ok: true });
+      expect(g.models.status().models[0]?.threshold).toBe(both?.threshold);
+      expect(await g.models.model('lamp-ae', 'rollback', undefined)).toEqual({
+        ok: false,
+        reason: 'lamp-ae: nothing to roll back to',
+      });
+      expect(await g.models.model('nope', 'promote', undefined)).toEqual({
+        ok: false,
+        reason: 'no running model "nope" on this gateway',
+      });
     } finally {
       await g.stop();
     }

@@ -34,6 +34,22 @@ export const COMMAND_ARGS = {
     from: Type.Integer({ minimum: 1 }),
   }),
   rebirth: Type.Object({}),
+  model: Type.Object({
+    name: Type.String({ minLength: 1, description: 'models[].name in the site config' }),
+    action: Type.Union(
+      [Type.Literal('shadow'), Type.Literal('promote'), Type.Literal('rollback')],
+      {
+        description:
+          'shadow: load `bundle` beside the running version, scored on the same inputs and never acted on; promote: the shadow becomes active; rollback: the version before the last promotion',
+      },
+    ),
+    bundle: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'absolute path of a bundle on the gateway (shadow)',
+      }),
+    ),
+  }),
 } as const satisfies Record<string, TSchema>;
 
 export type CommandName = keyof typeof COMMAND_ARGS;

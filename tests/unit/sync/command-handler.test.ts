@@ -44,6 +44,7 @@ function actions(): CommandActions {
     'backfill-rate': record('backfill-rate'),
     replay: record('replay'),
     rebirth: record('rebirth'),
+    model: record('model'),
   };
 }
 
