@@ -4,6 +4,7 @@ import type { DaiadResult, EventOutcome } from './daiad-eval.js';
 import type { LampResult } from './lamp-eval.js';
 import type { SkabSet } from './skab-data.js';
 import { SKAB_DEFAULTS, type SkabResult } from './skab-eval.js';
+import { PER_FILE_DEFAULTS, type PerFileResult } from './skab-per-file.js';
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -150,22 +151,35 @@ whole circuit down to under 3 % for 30–240 min; lamps burning in daytime at 30
 
 export function skabFigures(
   r: SkabResult,
+  pf: PerFileResult,
   backend: string,
   set: SkabSet,
 ): Record<string, number | string> {
+  const c = pf.covering;
+  const st = pf.streaming;
   return {
     dataset: 'skab',
     experiments: set.experiments.length,
     train_only_parts: set.trainOnly.length,
-    f1: round(r.binary.f1),
-    far: round(r.binary.far),
-    mar: round(r.binary.mar),
+    // The headline: SKAB's own recipe for its best detector, labelled as SKAB labels it.
+    f1: round(c.binary.f1),
+    far: round(c.binary.far),
+    mar: round(c.binary.mar),
+    nab_standard: round(c.changepoint.standard, 2),
+    nab_low_fp: round(c.changepoint.low_fp, 2),
+    nab_low_fn: round(c.changepoint.low_fn, 2),
+    streaming_f1: round(st.binary.f1),
+    streaming_far: round(st.binary.far),
+    streaming_mar: round(st.binary.mar),
+    streaming_nab_standard: round(st.changepoint.standard, 2),
     all_ones_f1: round(r.allOnes.f1),
-    nab_standard: round(r.changepoint.standard, 2),
-    nab_low_fp: round(r.changepoint.low_fp, 2),
-    nab_low_fn: round(r.changepoint.low_fn, 2),
+    global_f1: round(r.binary.f1),
+    global_far: round(r.binary.far),
+    global_mar: round(r.binary.mar),
+    global_nab_standard: round(r.changepoint.standard, 2),
     ms_per_window: round(r.msPerWindow, 4),
     calibrate_week_s: round(r.weekCalibrationSeconds, 1),
+    per_file_s: round(pf.seconds, 1),
     train_windows: r.trainWindows,
     train_s: round(r.trainSeconds, 1),
     threshold: round(r.threshold, 4),
@@ -173,34 +187,57 @@ export function skabFigures(
   };
 }
 
-export function skabBody(f: Record<string, number | string>, r: SkabResult): string {
+export function skabBody(
+  f: Record<string, number | string>,
+  r: SkabResult,
+  pf: PerFileResult,
+): string {
   const o = SKAB_DEFAULTS;
+  const p = PER_FILE_DEFAULTS;
   return `SKAB's protocol: train on \`anomaly-free.csv\` and the first ${o.trainRows} rows of every
 experiment (${String(f.train_only_parts)} training-only parts included), predict the rest of each of the
 ${String(f.experiments)} experiments without its labels; binary scores summed over files; the NAB-style
 changepoint score with a 60 s window to the right of each changepoint.
 
-| figure | value | target / published best |
+Three detectors, each run once with seed ${String(p.seed)} (no setting was chosen on these labels):
+
+- **per file, covering** (the headline): SKAB's recipe for its best published detector (the
+  Conv-AE notebook) with our dense autoencoder (${p.shape.hidden}-${p.shape.bottleneck}-${p.shape.hidden} over ${p.shape.window}-row windows): each experiment
+  gets its own scaler and model, fitted on its first ${p.trainRows} rows, starting from a model
+  pre-trained on the anomaly-free file (${p.pretrainEpochs} epochs; ${p.fileEpochs} per file); threshold = the ${p.thresholdQuantile}
+  quantile of the file's training residuals × ${p.thresholdFactor}; a row is anomalous when every window
+  covering it (but the one starting at it) is. That rule looks up to ${p.shape.window - 2} rows ahead: it
+  labels a recording, it cannot run live.
+- **per file, streaming**: the same models, a row anomalous when the window ending at it is:
+  what a gateway could say at that moment.
+- **global**: one model for all files (what \`edge-gw calibrate\` trains on a site), ${o.shape.window}-row
+  windows (${o.shape.hidden}-${o.shape.bottleneck}-${o.shape.hidden}), ${o.epochs} epochs; each file centred on its own training rows, each
+  channel scaled by its within-file spread; score averaged over ${o.smooth} windows; threshold = the
+  ${o.thresholdQuantile} quantile × ${o.thresholdFactor}; an alarm after ${o.raiseAfter} rows above it, cleared after ${o.clearAfter} below.
+
+| figure | per file, covering | per file, streaming | global | target / published best |
+|---|---|---|---|---|
+| F1 | ${String(f.f1)} | ${String(f.streaming_f1)} | ${String(f.global_f1)} | ≥ 0.80 (Conv-AE 0.78) |
+| false-alarm rate | ${String(f.far)} | ${String(f.streaming_far)} | ${String(f.global_far)} | ≤ 0.15 (Conv-AE 0.1355) |
+| missed-alarm rate | ${String(f.mar)} | ${String(f.streaming_mar)} | ${String(f.global_mar)} | (Conv-AE 0.2802) |
+| NAB standard | ${String(f.nab_standard)} | ${String(f.streaming_nab_standard)} | ${String(f.global_nab_standard)} | (MSCRED 32.42) |
+
+| figure | value | target |
 |---|---|---|
-| F1 | ${String(f.f1)} | ≥ 0.80 (Conv-AE 0.78) |
-| false-alarm rate | ${String(f.far)} | ≤ 0.15 (Conv-AE 0.1355) |
-| missed-alarm rate | ${String(f.mar)} | (Conv-AE 0.2802) |
-| F1 of flagging every test row | ${String(f.all_ones_f1)} | (the floor any alarming detector is measured against) |
-| NAB standard / low FP / low FN | ${String(f.nab_standard)} / ${String(f.nab_low_fp)} / ${String(f.nab_low_fn)} | (MSCRED 32.42 / 16.53 / 40.28) |
-| inference, one window (${String(f.backend)}) | ${String(f.ms_per_window)} ms | ≤ 1 ms |
-| calibration on one week of 1-minute rows | ${String(f.calibrate_week_s)} s | ≤ 60 s |
+| F1 of flagging every test row | ${String(f.all_ones_f1)} | (the floor any detector that alarms a lot is measured against) |
+| NAB low FP / low FN (per file, covering) | ${String(f.nab_low_fp)} / ${String(f.nab_low_fn)} | (MSCRED 16.53 / 40.28) |
+| inference, one window of the global model (${String(f.backend)}) | ${String(f.ms_per_window)} ms | ≤ 1 ms |
+| calibration on one week of 1-minute rows (global model) | ${String(f.calibrate_week_s)} s | ≤ 60 s |
+| the per-file evaluation, all files | ${String(f.per_file_s)} s | |
 
-Detector: a dense autoencoder over ${o.shape.window}-second windows of the 8 channels
-(${o.shape.hidden}-${o.shape.bottleneck}-${o.shape.hidden}), ${o.epochs} epochs; each file centred on its own training rows and
-each channel scaled by its within-file spread; score = reconstruction error averaged over
-${o.smooth} windows; threshold = the ${o.thresholdQuantile} quantile of the training scores × ${o.thresholdFactor}; an alarm
-after ${o.raiseAfter} rows above it, cleared after ${o.clearAfter} below.
-
-Per file (F1): ${r.files.map((x) => `${x.name} ${x.f1}`).join(', ')}.
+Per file, F1 covering / streaming: ${pf.files.map((x) => `${x.name} ${x.f1Covering} / ${x.f1Streaming}`).join(', ')}.
+Global, F1: ${r.files.map((x) => `${x.name} ${x.f1}`).join(', ')}.
 
 These are the numbers of the dev split in ../shared/data (8 complete experiments); the targets
 are for the complete published set, which the evaluator reports the same way when pointed at it
-(\`--data DIR\`). **The targets are not met**: this is the baseline the learned detector starts from.
+(\`--data DIR\`). **The targets are not met**: the per-file recipe reaches the F1 but raises
+far too many false alarms (the target is F1 ≥ 0.80 *with* a false-alarm rate ≤ 0.15), and on
+this split most test rows are anomalous, so an F1 near the all-ones floor says little.
 `;
 }
 
