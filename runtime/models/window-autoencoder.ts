@@ -56,22 +56,37 @@ export interface TrainOptions {
 }
 
 /** Trains on windows known to be normal; returns the final training loss. */
-export async function trainAutoencoder(
+export function trainAutoencoder(
   tf: Tf,
   model: tfTypes.LayersModel,
   windows: Float32Array,
   inputs: number,
   o: TrainOptions,
 ): Promise<number> {
-  const n = windows.length / inputs;
+  return fitSeeded(tf, model, { x: windows, inputs }, undefined, o);
+}
+
+/**
+ * Fits `model` on rows of `x` (to rows of `y`, or to themselves), one epoch at a time; with a
+ * seed, on rows shuffled by our own generator (tfjs shuffles with Math.random, which cannot be
+ * seeded), so a run repeats exactly. Returns the final training loss.
+ */
+export async function fitSeeded(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  x: { x: Float32Array; inputs: number },
+  y: { y: Float32Array; outputs: number } | undefined,
+  o: TrainOptions,
+): Promise<number> {
+  const n = x.x.length / x.inputs;
   const random = o.seed === undefined ? undefined : seededRandom(o.seed);
   let last = NaN;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
-    // One epoch per fit, on windows we shuffled ourselves when seeded (tfjs shuffles with
-    // Math.random, which cannot be seeded).
-    const x = tf.tensor2d(random ? shuffled(windows, inputs, random) : windows, [n, inputs]);
+    const order = random ? shuffledOrder(n, random) : undefined;
+    const xs = tf.tensor2d(order ? reorder(x.x, x.inputs, order) : x.x, [n, x.inputs]);
+    const ys = y ? tf.tensor2d(order ? reorder(y.y, y.outputs, order) : y.y, [n, y.outputs]) : xs;
     try {
-      const h = await model.fit(x, x, {
+      const h = await model.fit(xs, ys, {
         epochs: 1,
         batchSize: o.batchSize,
         shuffle: !random,
@@ -79,25 +94,28 @@ export async function trainAutoencoder(
       });
       last = Number(h.history.loss?.[0] ?? NaN);
     } finally {
-      x.dispose();
+      xs.dispose();
+      if (ys !== xs) ys.dispose();
     }
     o.onEpoch?.(epoch + 1, last);
   }
   return last;
 }
 
-/** The windows in a Fisher–Yates order drawn from `random`. */
-function shuffled(windows: Float32Array, inputs: number, random: () => number): Float32Array {
-  const n = windows.length / inputs;
+/** 0 … n−1 in a Fisher–Yates order drawn from `random`. */
+function shuffledOrder(n: number, random: () => number): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] ?? j, order[i] ?? i];
   }
-  const out = new Float32Array(windows.length);
-  order.forEach((from, to) =>
-    out.set(windows.subarray(from * inputs, (from + 1) * inputs), to * inputs),
-  );
+  return order;
+}
+
+/** Rows of `width` values, in `order`. */
+function reorder(rows: Float32Array, width: number, order: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length);
+  order.forEach((from, to) => out.set(rows.subarray(from * width, (from + 1) * width), to * width));
   return out;
 }
 
