@@ -1,35 +1,74 @@
-import { seededRandom } from '../../runtime/shared/seeded-random.js';
-import { GY_HEIGHT, GY_WIDTH } from './codec.js';
+import {
+  ThermalScene as GeneratedScene,
+  footprint,
+  type Person,
+} from '../../models/crowd/thermal-generator.js';
+
+const WALK_M_PER_S = 1.2;
+/** How long the crowd takes to swell and ebb, s: the demo's level of service changes. */
+const TIDE_S = 600;
 
 /**
- * A plain thermal scene for the GY-MCU90640 simulator: a background with a vertical gradient
- * and a few warm bodies walking across. (The crowd model's generator, with mount height,
- * occlusion and distractors, comes with the crowd-density work.)
+ * The GY-MCU90640 simulator's scene: the crowd model's frame generator (models/crowd) with
+ * people walking through the view, their number swelling from one to `people` and ebbing
+ * again every ten minutes, so the demo and the tests see moving people and changing crowds.
  */
 export class ThermalScene {
-  private readonly random: () => number;
+  private readonly scene: GeneratedScene;
+  private readonly heading = new Map<Person, number>();
+  private lastMs?: number;
 
   constructor(
     private readonly options: { seed?: number; people?: number; ambientC?: number } = {},
   ) {
-    this.random = seededRandom(options.seed ?? 9);
+    this.scene = new GeneratedScene({
+      seed: options.seed ?? 9,
+      people: 0,
+      ambientC: options.ambientC ?? 21,
+      heightM: 4,
+    });
+  }
+
+  /** People in view at `wallMs` (the tide's target): from one to `people`. */
+  wanted(wallMs: number): number {
+    const max = this.options.people ?? 2;
+    const tide = (1 - Math.cos((2 * Math.PI * (wallMs / 1000)) / TIDE_S)) / 2;
+    return Math.min(max, Math.max(1, Math.round(max * tide)));
   }
 
   /** °C per pixel, row by row. */
   frame(wallMs: number): Float32Array {
-    const ambient = this.options.ambientC ?? 21;
-    const pixels = new Float32Array(GY_WIDTH * GY_HEIGHT);
-    const people = Array.from({ length: this.options.people ?? 2 }, (_, i) => {
-      const t = wallMs / 1000 / (8 + 3 * i);
-      return { x: (GY_WIDTH * (t + i * 0.37)) % GY_WIDTH, y: 6 + ((i * 7) % 12) };
-    });
-    for (let y = 0; y < GY_HEIGHT; y++) {
-      for (let x = 0; x < GY_WIDTH; x++) {
-        let t = ambient + 1.5 * (y / GY_HEIGHT) + (this.random() - 0.5) * 0.3;
-        for (const p of people) t += 10 * Math.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / 4);
-        pixels[y * GY_WIDTH + x] = t;
-      }
+    const dt = this.lastMs === undefined ? 0 : Math.max(0, (wallMs - this.lastMs) / 1000);
+    this.lastMs = wallMs;
+    this.walk(dt, this.wanted(wallMs));
+    return this.scene.frame().pixels;
+  }
+
+  private walk(dtS: number, wanted: number): void {
+    const s = this.scene.settings;
+    const r = this.scene.random;
+    const { widthM, depthM } = footprint(s);
+    const k = s.heightM / (s.heightM - 1.7);
+    const inView = (p: Person): boolean =>
+      Math.abs(p.x * k) <= widthM / 2 && Math.abs(p.y * k) <= depthM / 2;
+    for (const p of this.scene.people) {
+      const a = this.heading.get(p) ?? 0;
+      p.x += Math.cos(a) * WALK_M_PER_S * dtS;
+      p.y += Math.sin(a) * WALK_M_PER_S * dtS;
     }
-    return pixels;
+    // People who walked out are gone; the tide brings new ones in at an edge.
+    this.scene.people = this.scene.people.filter(inView).slice(0, wanted);
+    while (this.scene.people.length < wanted) {
+      const a = r() * 2 * Math.PI;
+      const p: Person = {
+        x: (-Math.cos(a) * widthM) / 2 / k / 1.05,
+        y: ((r() - 0.5) * depthM) / k,
+        heightM: 1.5 + 0.4 * r(),
+        widthM: 0.38 + 0.12 * r(),
+        insulation: 0.35 + 0.3 * r(),
+      };
+      this.heading.set(p, a);
+      this.scene.people.push(p);
+    }
   }
 }
