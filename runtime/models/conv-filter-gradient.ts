@@ -58,10 +58,7 @@ export function registerConvFilterGradient(tf: Tf, backendName: 'wasm' | 'cpu'):
           [3, 1, 2, 0],
         );
         const ks = tf.transpose(dy, [1, 2, 0, 3]);
-        const out = tf.conv2d(xs as tfTypes.Tensor4D, ks as tfTypes.Tensor4D, 1, 'valid', 'NHWC', [
-          sh,
-          sw,
-        ]);
+        const out = tf.conv2d(xs, ks, 1, 'valid', 'NHWC', [sh, sw]);
         return tf.transpose(tf.slice(out, [0, 0, 0, 0], [-1, fh, fw, -1]), [1, 2, 0, 3]);
       });
       // The engine wraps the returned data as the kernel's output without taking a reference

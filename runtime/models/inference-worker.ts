@@ -10,6 +10,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { loadBundle } from './model-bundle.js';
 import type { ModelCard } from './model-card.js';
 import { chooseBackend, type BackendName, type Tf } from './tf-backend.js';
+import { thermalContrast } from './thermal-contrast.js';
 import { scoreWindows } from './window-autoencoder.js';
 
 export type WorkerRequest =
@@ -45,7 +46,9 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     slots.set(req.slot, {
       card,
       model,
-      inputs: card.input.window * card.input.features.length,
+      inputs: card.input.shape
+        ? card.input.shape.reduce((a, b) => a * b, 1)
+        : card.input.window * card.input.features.length,
     });
     return { id: req.id, ok: true, card };
   }
@@ -61,11 +64,24 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       `${req.slot}: ${req.data.length} values are not whole windows of ${slot.inputs} (${slot.card.input.window} × ${slot.card.input.features.length})`,
     );
   const t0 = performance.now();
+  const { card } = slot;
+  const x = req.data;
+  if (card.input.preprocessing === 'thermal-contrast') {
+    // Frames: each prepared on its own; the model's outputs (a count per frame) come back.
+    for (let at = 0; at < x.length; at += slot.inputs)
+      thermalContrast(x.subarray(at, at + slot.inputs), x.subarray(at, at + slot.inputs));
+    const shape = card.input.shape ?? [slot.inputs];
+    const n = x.length / slot.inputs;
+    const scores = tf.tidy(() => {
+      const y = slot.model.predict(tf!.tensor(x, [n, ...shape])) as tfTypes.Tensor;
+      return y.dataSync() as Float32Array;
+    });
+    return { id: req.id, ok: true, scores, ms: performance.now() - t0 };
+  }
   // Each version normalises with its own card: a recalibrated shadow may have learnt another
   // mean and spread from the same raw inputs.
-  const { mean, std } = slot.card.normalisation;
-  const F = slot.card.input.features.length;
-  const x = req.data;
+  const { mean, std } = card.normalisation;
+  const F = card.input.features.length;
   for (let i = 0; i < x.length; i++) x[i] = ((x[i] ?? 0) - (mean[i % F] ?? 0)) / (std[i % F] ?? 1);
   const scores = scoreWindows(tf, slot.model, x, slot.inputs);
   return { id: req.id, ok: true, scores, ms: performance.now() - t0 };

@@ -16,6 +16,10 @@ export const ModelCardSchema = Type.Object({
     features: Type.Array(Type.String(), { minItems: 1 }),
     window: Type.Integer({ minimum: 1, description: 'time steps per input window' }),
     stepMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** The shape of one input when it is not a flat window (a thermal frame: [24, 32, 1]). */
+    shape: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 })),
+    /** How raw inputs are prepared before the model sees them, when not by `normalisation`. */
+    preprocessing: Type.Optional(Type.Literal('thermal-contrast')),
   }),
   normalisation: Type.Object({
     mean: Type.Array(Type.Number()),

@@ -74,7 +74,7 @@ export function trainAutoencoder(
 export async function fitSeeded(
   tf: Tf,
   model: tfTypes.LayersModel,
-  x: { x: Float32Array; inputs: number },
+  x: { x: Float32Array; inputs: number; shape?: number[] },
   y: { y: Float32Array; outputs: number } | undefined,
   o: TrainOptions,
 ): Promise<number> {
@@ -83,7 +83,10 @@ export async function fitSeeded(
   let last = NaN;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const order = random ? shuffledOrder(n, random) : undefined;
-    const xs = tf.tensor2d(order ? reorder(x.x, x.inputs, order) : x.x, [n, x.inputs]);
+    const xs = tf.tensor(order ? reorder(x.x, x.inputs, order) : x.x, [
+      n,
+      ...(x.shape ?? [x.inputs]),
+    ]);
     const ys = y ? tf.tensor2d(order ? reorder(y.y, y.outputs, order) : y.y, [n, y.outputs]) : xs;
     try {
       const h = await model.fit(xs, ys, {

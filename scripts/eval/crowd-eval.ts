@@ -1,5 +1,12 @@
 /**
  * `npm run eval:crowd -- --dataset pedestrians --data FILE [--holidays victoria|none] [--out DIR]`
+ * `npm run eval:crowd -- --dataset thermal [generator flags] [--frames 500] [--zone-area 20]
+ *   [--scheme fruin-walkway|fruin-queue] [--bundle DIR] [--out DIR]`
+ *
+ * thermal: the shipped crowd-counting CNN on frames generated with the given settings (by
+ * default 7 m and 30 °C, outside its training range), 0 to `--people` (20) people per frame,
+ * through the gateway's model worker: count MAE, level-of-service accuracy for a zone of
+ * `--zone-area` m², and ms per frame. Writes docs/benchmarks/crowd-thermal.{md,json}.
  *
  * pedestrians: the crowding forecast on hourly counts (a CSV with `Sensor`, `Date_Time` and
  * `Count`). The last 26 weeks of the file are the test period, every test hour a forecast
@@ -15,6 +22,7 @@ import { victorianHolidays } from '../../runtime/crowd/holidays.js';
 import { packageRoot } from '../../runtime/shared/package-root.js';
 import { loadCountSeries } from './pedestrian-data.js';
 import { evaluatePedestrians, GRID, selectOnValidation } from './pedestrian-eval.js';
+import { GENERATOR_FLAGS, runThermal } from './thermal-run.js';
 
 const DATASETS = ['pedestrians', 'thermal'];
 const TEST_WEEKS = 26;
@@ -31,12 +39,20 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     holidays: { type: 'string', default: 'victoria' },
     out: { type: 'string', default: join(packageRoot(), 'docs', 'benchmarks') },
+    ...Object.fromEntries(GENERATOR_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    frames: { type: 'string', default: '500' },
+    'zone-area': { type: 'string', default: '20' },
+    scheme: { type: 'string', default: 'fruin-walkway' },
+    bundle: { type: 'string', default: join(packageRoot(), 'models', 'crowd', 'bundle') },
   },
 });
 const dataset = args.dataset ?? '';
 if (!DATASETS.includes(dataset))
   fail(`--dataset must be one of ${DATASETS.join(', ')} (got "${dataset}")`);
-if (dataset === 'thermal') fail('--dataset thermal: the thermal evaluation is not built yet');
+if (dataset === 'thermal') {
+  await runThermal(args, fail);
+  process.exit(0);
+}
 if (!['victoria', 'none'].includes(args.holidays))
   fail(`--holidays must be victoria or none (got "${args.holidays}")`);
 const file =

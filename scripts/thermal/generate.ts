@@ -37,6 +37,9 @@ const FLAGS: Record<
   seed: { key: 'seed', min: 0, max: 2 ** 32 - 1, whole: true },
 };
 
+/** The generator's flags, as `npm run thermal` and `npm run eval:crowd -- --dataset thermal` take them. */
+export const GENERATOR_FLAGS = Object.keys(FLAGS);
+
 function fail(message: string): never {
   process.stderr.write(`thermal: ${message}\n`);
   process.exit(2);

@@ -50,4 +50,36 @@ describe('npm run eval:crowd', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dataset must be one of pedestrians, thermal (got "crowds")');
   });
+
+  it('scores the shipped thermal model through the model worker on settings it did not train on', async () => {
+    const dir = tempDir();
+    const r = await run(
+      process.execPath,
+      tsxArgs('scripts/eval/crowd-eval.ts', [
+        '--dataset',
+        'thermal',
+        '--frames',
+        '30',
+        '--out',
+        dir,
+      ]),
+      120_000,
+    );
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(last).toMatchObject({ dataset: 'thermal', frames: 30, backend: 'wasm' });
+    expect(last.outside_training_range).toEqual([
+      'height 7 m (trained 3–6)',
+      'ambient 30 °C (trained 0–26)',
+    ]);
+    for (const k of ['mae', 'los_accuracy', 'ms_per_frame']) expect(typeof last[k]).toBe('number');
+    expect(existsSync(join(dir, 'crowd-thermal.md'))).toBe(true);
+
+    const bad = await run(
+      process.execPath,
+      tsxArgs('scripts/eval/crowd-eval.ts', ['--dataset', 'thermal', '--height', '99']),
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--height 99: allowed a number from 2 to 15');
+  });
 });

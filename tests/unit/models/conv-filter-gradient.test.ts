@@ -40,10 +40,10 @@ describe('the conv filter gradient for wasm', () => {
   ])('matches the definition at stride %i, %s padding', async (stride, pad) => {
     await chooseBackend(['wasm']);
     registerConvFilterGradient(tf, 'wasm');
-    const x = tf.randomNormal([2, 7, 9, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const filter = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const x = tf.randomNormal<tf.Rank.R4>([2, 7, 9, 3], 0, 1, 'float32', 1);
+    const filter = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 4], 0, 1, 'float32', 2);
     const y = tf.conv2d(x, filter, stride, pad);
-    const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
+    const dy = tf.randomNormal<tf.Rank.R4>(y.shape, 0, 1, 'float32', 3);
     const grad = tf.grad((w: tf.Tensor) =>
       tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, stride, pad), dy)),
     )(filter);
@@ -51,14 +51,7 @@ describe('the conv filter gradient for wasm', () => {
     const [oh, ow] = [y.shape[1], y.shape[2]];
     const pt = pad === 'same' ? Math.floor(Math.max(0, (oh - 1) * stride + 3 - h) / 2) : 0;
     const pl = pad === 'same' ? Math.floor(Math.max(0, (ow - 1) * stride + 3 - w) / 2) : 0;
-    const want = reference(
-      (await x.array()) as number[][][][],
-      (await dy.array()) as number[][][][],
-      [3, 3, 3, 4],
-      stride,
-      pt,
-      pl,
-    );
+    const want = reference(await x.array(), await dy.array(), [3, 3, 3, 4], stride, pt, pl);
     const got = Array.from(await grad.data());
     expect(got).toHaveLength(want.length);
     got.forEach((g, i) => expect(g).toBeCloseTo(want[i] ?? NaN, 3));
