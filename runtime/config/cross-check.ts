@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { DeviceCatalogue } from '../devices/catalogue.js';
-import { alarmIssues, modelIssues } from './stream-cross-check.js';
+import { alarmIssues, crowdIssues, modelIssues } from './stream-cross-check.js';
 import { closestMatch } from '../shared/closest-match.js';
 import { formatIsoDuration, parseIsoDuration, tilesADay } from '../shared/iso-duration.js';
 import { show, type SchemaIssue } from '../shared/schema-issues.js';
@@ -106,6 +106,7 @@ export function crossCheck(config: SiteConfig, catalogue: DeviceCatalogue): Sche
   issues.push(...busSharingIssues(config));
   issues.push(...alarmIssues(config, catalogue));
   issues.push(...modelIssues(config, catalogue));
+  issues.push(...crowdIssues(config, catalogue));
 
   const lengths = new Map<number, number>();
   config.windows.lengths.forEach((text, i) => {

@@ -91,5 +91,6 @@ function resolvePaths(config: SiteConfig, baseDir: string): SiteConfig {
   if (commands?.ed25519PublicKeyFile)
     commands.ed25519PublicKeyFile = abs(commands.ed25519PublicKeyFile);
   for (const model of out.models) model.bundle = abs(model.bundle);
+  for (const zone of out.crowd.zones) if (zone.bundle) zone.bundle = abs(zone.bundle);
   return out;
 }

@@ -1,4 +1,5 @@
 import { literalUnion } from '../shared/literal-union.js';
+import { CrowdZoneSchema } from './crowd-schema.js';
 import { AlarmSchema } from './alarm-schema.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -333,6 +334,16 @@ export const ConfigSchema = Type.Object(
       description:
         'named alarms on streams: sensor (range, flatline, spike, offline), water-meter (leak, burst, backflow, stuck meter), lamp-circuit (lamp failure, cable loss, day burning, voltage, power factor)',
     }),
+    crowd: Type.Object(
+      {
+        zones: Type.Array(CrowdZoneSchema, {
+          default: [],
+          description:
+            'crowd zones: people counted from a thermal array, density over the area, Fruin level of service, congestion',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     upstream: UpstreamSchema,
     store: Type.Object(
       {

@@ -138,3 +138,34 @@ export function modelIssues(config: SiteConfig, catalogue: DeviceCatalogue): Sch
   });
   return issues;
 }
+
+/** A crowd zone is seen by a configured thermal array, and has an id of its own. */
+export function crowdIssues(config: SiteConfig, catalogue: DeviceCatalogue): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const ids = new Set(config.devices.map((d) => d.id));
+  config.crowd.zones.forEach((z, i) => {
+    const device = config.devices.find((d) => d.id === z.thermal);
+    const profile = device ? catalogue.get(device.profile) : undefined;
+    if (!device || profile?.id !== 'gy-mcu90640')
+      issues.push({
+        path: ['crowd', 'zones', i, 'thermal'],
+        problem: device
+          ? `${show(z.thermal)} is a ${device.profile}, not a thermal array`
+          : `no device ${show(z.thermal)}`,
+        allowed: `a gy-mcu90640 device (${
+          config.devices
+            .filter((d) => d.profile === 'gy-mcu90640')
+            .map((d) => d.id)
+            .join(', ') || 'none configured'
+        })`,
+      });
+    if (ids.has(z.id))
+      issues.push({
+        path: ['crowd', 'zones', i, 'id'],
+        problem: `${show(z.id)} is already a device or zone id`,
+        allowed: 'an id of its own: its readings are <id>/peopleCount, …',
+      });
+    ids.add(z.id);
+  });
+  return issues;
+}

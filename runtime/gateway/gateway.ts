@@ -20,6 +20,7 @@ import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
 import { AlarmEngine } from '../anomaly/alarm-engine.js';
+import { CrowdEngine, type ZoneStatus } from '../crowd/crowd-engine.js';
 import { LearnedDetectors, type LearnedDetectorsStatus } from '../models/learned-detectors.js';
 import type { BackendName } from '../models/tf-backend.js';
 import { buildDrivers } from './build-drivers.js';
@@ -51,6 +52,8 @@ export interface GatewayStatus {
   outbox: { pending: number; oldestMs: number | null };
   /** The learned detectors, when the config enables any. */
   models?: LearnedDetectorsStatus;
+  /** Crowd zones, when the config has any. */
+  crowd?: ZoneStatus[];
   store: {
     usedBytes: number;
     budgetBytes: number;
@@ -86,6 +89,13 @@ function birthCatalogue(
     })),
     windows: config.windows.lengths,
     models: config.models.map((m) => ({ name: m.name, bundle: basename(m.bundle) })),
+    // Crowd zones report as devices of their own: <zone>/peopleCount, density, levelOfService.
+    crowd: config.crowd.zones.map((z) => ({
+      id: z.id,
+      areaM2: z.areaM2,
+      scheme: z.scheme,
+      metrics: ['peopleCount', 'density', 'levelOfService', 'congested'],
+    })),
     configDigest: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
   };
 }
@@ -99,6 +109,8 @@ export class Gateway {
   readonly alarms?: AlarmEngine;
   /** The learned detectors, when the config enables any model. */
   readonly models?: LearnedDetectors;
+  /** Crowd zones counted from thermal arrays, when the config has any. */
+  readonly crowd?: CrowdEngine;
   private readonly stack: ComponentStack;
 
   constructor(private readonly o: GatewayOptions) {
@@ -167,13 +179,31 @@ export class Gateway {
       },
     });
     this.ingest.onOutbox(() => this.sender.wake());
+    if (config.crowd.zones.length > 0)
+      this.crowd = new CrowdEngine({
+        zones: config.crowd.zones,
+        store: this.store,
+        clock,
+        log: namespaced(log, 'crowd'),
+        push: (r) => this.ingest.push(r),
+        ...(o.modelBackends ? { backends: o.modelBackends } : {}),
+        onAlarms: () => this.sender.wake(),
+      });
+    const crowd = this.crowd;
+    const images =
+      o.images || crowd
+        ? (deviceId: string, image: ImageFrame, wallMs: number): void => {
+            o.images?.(deviceId, image, wallMs);
+            crowd?.onImage(deviceId, image, wallMs);
+          }
+        : undefined;
     this.drivers = buildDrivers(config, {
       catalogue: o.catalogue,
       clock,
       log,
       sink: (r) => this.ingest.push(r),
       gpio: (simulate) => this.gpioBackend(simulate),
-      ...(o.images ? { images: o.images } : {}),
+      ...(images ? { images } : {}),
     });
     this.stack = new ComponentStack(namespaced(log, 'gateway'));
     if (config.alarms.length > 0) {
@@ -209,6 +239,7 @@ export class Gateway {
       ...(this.alarms ? [this.alarms] : []),
       ...(this.models ? [this.models] : []),
       this.ingest,
+      ...(this.crowd ? [this.crowd] : []),
       this.sender,
       ...this.drivers,
     ]);
@@ -258,6 +289,7 @@ export class Gateway {
       upstream: this.sender.stats(),
       outbox: this.store.outbox.stats(),
       ...(this.models ? { models: this.models.status() } : {}),
+      ...(this.crowd ? { crowd: this.crowd.status() } : {}),
       store: {
         usedBytes: this.store.usedBytes(),
         budgetBytes: this.o.config.store.budgetMB * 1024 * 1024,
