@@ -154,6 +154,25 @@ describe('framed serial devices over a pseudo-terminal pair', () => {
     );
   });
 
+  it('keeps reading a streaming sensor for many polls without collecting listeners on its port', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const r = await rig('gy-mcu90640');
+      await r.driver.start();
+      for (let i = 0; i < 14; i++) {
+        await waitFor(() => r.device.framesSent > i, 'the next frame');
+        await r.clock.advance(1000);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(good(r.readings, 'maxTemperature').length).toBeGreaterThanOrEqual(12);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   describe.each(['plantower-pms5003', 'nova-sds011', 'gy-mcu90640'])(
     '%s (answers on request) under faults',
     (profileId) => {

@@ -195,18 +195,20 @@ export class FramedSerialDriver implements SouthboundDriver {
       const budget =
         this.o.timeoutMs + wireMs(this.o.line, (request?.length ?? 0) + this.o.codec.maxFrameBytes);
       const next = new Promise<DecodedFrame | undefined>((resolve) => {
-        const timer = setTimeout(() => {
-          this.waiter = undefined;
-          resolve(undefined);
-        }, Math.ceil(budget));
-        this.waiter = (f) => {
+        // One close listener per wait, removed when the wait ends: a port read once a second
+        // for months must not collect them.
+        const onClose = (): void => done(undefined);
+        const done = (f: DecodedFrame | undefined): void => {
           clearTimeout(timer);
+          port.off('close', onClose);
           resolve(f);
         };
-        port.once('close', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
+        const timer = setTimeout(() => {
+          this.waiter = undefined;
+          done(undefined);
+        }, Math.ceil(budget));
+        this.waiter = done;
+        port.once('close', onClose);
       });
       if (request) port.write(request);
       frame = await next;
