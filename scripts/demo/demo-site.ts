@@ -5,6 +5,8 @@ export interface DemoSite {
   /** The pre-trained learned detector's bundle; it reads 1-minute windows, so it runs only
    * when the demo's window is PT1M. */
   modelBundle?: string;
+  /** The simulated thermal array's serial line, when socat could make one: a crowd zone. */
+  thermalPath?: string;
   dataDir: string;
   simulatorPort: number;
   upstreamUrl: string;
@@ -33,12 +35,32 @@ buses:
     type: modbus-tcp
     host: 127.0.0.1
     port: ${site.simulatorPort}
-devices:
+${
+  site.thermalPath
+    ? `  - id: uart0
+    type: serial
+    path: ${site.thermalPath}
+    baudRate: 115200
+`
+    : ''
+}devices:
   - id: lamp1
     profile: eastron-sdm120
     bus: tcp0
     pollMs: ${site.pollMs}
-windows:
+${
+  site.thermalPath
+    ? `  # A thermal array on the pole, 4 m up, looking down at the pavement.
+  - id: cam1
+    profile: gy-mcu90640
+    bus: uart0
+crowd:
+  zones:
+    # The pavement in view: people counted by the shipped model, Fruin level of service.
+    - { id: pavement, thermal: cam1, areaM2: 10 }
+`
+    : ''
+}windows:
   lengths: [${site.window}]
 upstream:
   url: ${site.upstreamUrl}

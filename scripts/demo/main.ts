@@ -4,12 +4,14 @@
  * summaries upstream: to an embedded broker, or to `--upstream URL`. A subscriber prints what
  * arrives. Ctrl-C stops everything.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { build as prettyStream } from 'pino-pretty';
 import { sdm120Device } from '../../devices/eastron-sdm120/simulator.js';
+import { gyMcu90640Model } from '../../devices/gy-mcu90640/simulator.js';
 import { SystemClock } from '../../runtime/clock/system-clock.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
@@ -18,7 +20,9 @@ import { createRootLog } from '../../runtime/log/logger.js';
 import { parseIsoDuration, tilesADay } from '../../runtime/shared/iso-duration.js';
 import { packageRoot } from '../../runtime/shared/package-root.js';
 import { freePort } from '../lib/free-port.js';
+import { FramedSerialSimulator } from '../simulators/framed-serial-simulator.js';
 import { ModbusTcpSimulator } from '../simulators/modbus-tcp-simulator.js';
+import { PtyPair } from '../simulators/pty-pair.js';
 import { writeDemoSite } from './demo-site.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { UpstreamPrinter } from './upstream-printer.js';
@@ -89,6 +93,19 @@ await broker?.start();
 const upstreamUrl = args.upstream ?? broker?.url ?? '';
 const protocol = broker ? '3.1.1' : args.protocol;
 
+// A thermal array for the crowd zone, on a pseudo-terminal pair made by socat, when there is
+// socat (a fresh machine may not have it: the demo runs without the zone then, and says so).
+const hasSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
+const pty = hasSocat ? await PtyPair.start() : undefined;
+const thermal = pty
+  ? new FramedSerialSimulator({
+      path: pty.deviceEnd,
+      line: { baudRate: 115200, parity: 'none', stopBits: 1 },
+      model: gyMcu90640Model({ people: 14, seed: 9 }),
+    })
+  : undefined;
+await thermal?.start();
+
 const siteFile = writeDemoSite({
   dataDir,
   simulatorPort: simulator.port,
@@ -96,6 +113,7 @@ const siteFile = writeDemoSite({
   protocol,
   window: args.window,
   pollMs,
+  ...(pty ? { thermalPath: pty.gatewayEnd } : {}),
   ...(args.window === 'PT1M'
     ? { modelBundle: join(packageRoot(), 'models', 'lamp-circuit-ae', 'bundle') }
     : {}),
@@ -148,8 +166,28 @@ for (const m of models?.models ?? [])
       ? `  model      ${m.name} ${m.version ?? ''} (learned detector, ${models?.backend ?? '?'} backend in a worker thread): ${(m.features ?? []).join(', ')}`
       : `  model      ${m.name} REFUSED: ${m.reason ?? ''}`,
   );
+say(
+  pty
+    ? '  crowd      zone "pavement", 10 m² under a simulated GY-MCU90640 thermal array (serial on a pty): people counted on the box, frames never leave it; the crowd swells and ebbs every 10 min'
+    : '  crowd      (no socat on this machine: apt-get install socat adds a simulated thermal array and its crowd zone)',
+);
 say('  Ctrl-C stops everything. Run it again and the store carries on where it left off.');
 say('');
+
+// The zone's level of service when it changes, at most every 15 s (a count near a boundary
+// flips it from one frame to the next).
+let shownLos = '';
+let shownAt = 0;
+const crowdWatch = setInterval(() => {
+  const z = gateway.status().crowd?.[0];
+  if (!z || z.levelOfService === null || z.levelOfService === shownLos) return;
+  if (Date.now() - shownAt < 15_000) return;
+  shownLos = z.levelOfService;
+  shownAt = Date.now();
+  say(
+    `${new Date().toISOString().slice(11, 19)}  crowd      ${z.id}: ${String(z.count)} people, ${(z.density ?? 0).toFixed(2)} per m², level of service ${z.levelOfService}${z.congested ? ' (congested)' : ''}`,
+  );
+}, 1000);
 
 const signal = await new Promise<string>((resolveSignal) => {
   process.once('SIGINT', () => resolveSignal('SIGINT'));
@@ -157,7 +195,10 @@ const signal = await new Promise<string>((resolveSignal) => {
 });
 process.once('SIGINT', () => process.exit(130));
 say(`\n${signal}: stopping`);
+clearInterval(crowdWatch);
 const reports = await gateway.stop();
+await thermal?.stop();
+await pty?.dispose();
 await printer.stop();
 await broker?.stop();
 await simulator.stop();

@@ -48,6 +48,16 @@ describe('npm start', () => {
     expect(demo.stdout).toMatch(
       /upstream {3}mqtt:\/\/127\.0\.0\.1:\d+ \(embedded broker, MQTT 3\.1\.1\)/,
     );
+    // A crowd zone under the simulated thermal array (CI has socat), its level of service shown.
+    expect(demo.stdout).toContain(
+      'crowd      zone "pavement", 10 m² under a simulated GY-MCU90640',
+    );
+    await waitFor(
+      () =>
+        /crowd {6}pavement: \d+ people, [\d.]+ per m², level of service [A-F]/.test(demo.stdout),
+      'the crowd zone counted',
+      20_000,
+    );
     // The shipped learned detector runs, off the event loop.
     expect(demo.stdout).toMatch(
       /model {6}lamp-circuit-ae sim-\S+ \(learned detector, \w+ backend in a worker thread\)/,
