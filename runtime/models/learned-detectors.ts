@@ -256,6 +256,10 @@ export class LearnedDetectors implements Component {
 
   private runnerFor(m: ModelConfig, card: ModelCard): Runner {
     const { input } = card;
+    if (card.kind !== 'window-autoencoder')
+      throw new Refused(
+        `${m.bundle} is a ${card.kind}, not a learned detector${card.kind === 'count-cnn' ? ' (people-counting models belong to crowd.zones)' : ''}`,
+      );
     const threshold = card.thresholds.score;
     if (threshold === undefined)
       throw new Refused(`${m.bundle}: card.json has no thresholds.score`);

@@ -20,6 +20,7 @@ import {
   raiseAfter,
 } from '../../runtime/models/learned-detectors.js';
 import { chooseBackend, type Tf } from '../../runtime/models/tf-backend.js';
+import { packageRoot } from '../../runtime/shared/package-root.js';
 import { storeAndIngest } from '../harness/gateway-fixtures.js';
 import { feedLamp, lampModelSite, normalLamp } from '../harness/lamp-model-site.js';
 
@@ -191,6 +192,22 @@ describe('the learned detector in the gateway', () => {
         ) as string,
       });
       expect(g.store.events.ofKind('model_refused')).toHaveLength(1);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('refuses a people-counting model configured as a learned detector, saying where it belongs', async () => {
+    const s = await lampModelSite(10);
+    const config = loadConfig(s.file, { catalogue: DeviceCatalogue.load() });
+    const crowd = join(packageRoot(), 'models', 'crowd', 'bundle');
+    config.models = [{ ...config.models[0]!, enabled: true, bundle: crowd, features: undefined }];
+    const g = await running({ config, dir: s.dir, clock: s.clock });
+    try {
+      expect(g.models.status().models[0]).toMatchObject({
+        state: 'refused',
+        reason: `${crowd} is a count-cnn, not a learned detector (people-counting models belong to crowd.zones)`,
+      });
     } finally {
       await g.stop();
     }
