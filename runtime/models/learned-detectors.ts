@@ -203,7 +203,9 @@ export class LearnedDetectors implements Component {
             (card.input.stepMs ?? r.lengthMs) === r.lengthMs;
           const threshold = card.thresholds.score;
           if (!same || threshold === undefined) {
+            // The load replaced any earlier shadow: there is none now.
             await this.host.dropShadow(name);
+            r.shadow = undefined;
             return {
               ok: false,
               reason: `${bundle} reads ${card.input.window} × ${card.input.features.join(', ')} every ${String(card.input.stepMs)} ms${threshold === undefined ? ' and has no thresholds.score' : ''}; ${name} reads ${r.card.input.window} × ${r.card.input.features.join(', ')} every ${String(r.lengthMs)} ms`,
