@@ -1,22 +1,30 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { unitSymbol } from '../../runtime/shared/units.js';
 
+interface SummaryRecord {
+  dev: string;
+  m: string;
+  u: string;
+  w: string;
+  t0: number;
+  n: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  last: number | null;
+}
+
+interface EventRecord {
+  kind: string;
+  severity: string;
+  data: { subject?: string; state?: string; evidence?: Record<string, unknown> };
+}
+
 interface Envelope {
   gw: string;
   seq: number;
   kind: string;
-  recs: {
-    dev: string;
-    m: string;
-    u: string;
-    w: string;
-    t0: number;
-    n: number;
-    min: number | null;
-    max: number | null;
-    mean: number | null;
-    last: number | null;
-  }[];
+  recs: unknown[];
 }
 
 const hhmmss = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
@@ -79,17 +87,29 @@ export class UpstreamPrinter {
       this.print(`${now}  upstream ← ${topic}: ${payload.length} bytes that are not JSON`);
       return;
     }
-    this.received++;
-    const first = env.recs[0];
-    const window = first ? `window ${hhmmss(first.t0)}Z + ${first.w}` : 'no records';
-    this.print(
-      `${now}  upstream ← ${env.gw} ${env.kind} seq ${env.seq}, ${window}, ${env.recs.length} records:`,
-    );
-    for (const r of env.recs) {
-      const unit = unitSymbol(r.u);
-      this.print(
-        `            ${r.dev} ${r.m.padEnd(14)} mean ${fmt(r.mean).padStart(9)} ${unit.padEnd(4)} min ${fmt(r.min).padStart(9)}  max ${fmt(r.max).padStart(9)}  n ${r.n}`,
-      );
-    }
+    if (env.kind === 'summary') this.received++;
+    for (const line of describeMessage(env, now)) this.print(line);
   }
+}
+
+/** The lines a data message prints as: a summary as a small table, an event (an alarm) as one
+ * line each, anything else (gaps) as its kind and size. */
+export function describeMessage(env: Envelope, now: string): string[] {
+  const head = `${now}  upstream ← ${env.gw} ${env.kind} seq ${String(env.seq)}`;
+  if (env.kind === 'event')
+    return (env.recs as EventRecord[]).map((e) => {
+      const evidence = e.data.evidence ? ` ${JSON.stringify(e.data.evidence)}` : '';
+      return `${head}: ${e.kind} ${e.data.state ?? ''} (${e.data.subject ?? '?'}, ${e.severity})${evidence}`;
+    });
+  if (env.kind !== 'summary') return [`${head}, ${String(env.recs.length)} records`];
+  const recs = env.recs as SummaryRecord[];
+  const first = recs[0];
+  const window = first ? `window ${hhmmss(first.t0)}Z + ${first.w}` : 'no records';
+  return [
+    `${head}, ${window}, ${String(recs.length)} records:`,
+    ...recs.map(
+      (r) =>
+        `            ${r.dev} ${r.m.padEnd(14)} mean ${fmt(r.mean).padStart(9)} ${unitSymbol(r.u).padEnd(4)} min ${fmt(r.min).padStart(9)}  max ${fmt(r.max).padStart(9)}  n ${String(r.n)}`,
+    ),
+  ];
 }
