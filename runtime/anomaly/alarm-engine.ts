@@ -16,7 +16,7 @@ import {
 } from './lamp-circuit-detector.js';
 import { PressureDetector } from './pressure-detector.js';
 import { SensorDetector, type WindowValues } from './sensor-detector.js';
-import { TamperDetector } from './tamper-detector.js';
+import { TamperDetector, type ContactWindow } from './tamper-detector.js';
 import { WaterMeterDetector, type MeterReading } from './water-meter-detector.js';
 
 const DAY = 86_400_000;
@@ -35,13 +35,45 @@ interface Runner {
 
 const mean = (s: WindowStats | undefined): number | null => (s && s.n > 0 ? s.sum / s.n : null);
 
-function values(s: WindowStats | undefined, endMs: number): WindowValues {
+/** One closed window of one stream, as the single-stream detectors read it. */
+type OneStream = WindowValues & ContactWindow;
+
+function values(s: WindowStats | undefined, endMs: number): OneStream {
+  const some = s !== undefined && s.n > 0;
   return {
     atMs: endMs,
     n: s?.n ?? 0,
-    min: s && s.n > 0 ? s.min : null,
-    max: s && s.n > 0 ? s.max : null,
+    min: some ? s.min : null,
+    max: some ? s.max : null,
     mean: mean(s),
+    last: some ? s.last : null,
+  };
+}
+
+/** A detector of one stream: it learns from stored windows and judges new ones. */
+interface StreamDetector {
+  warm(w: OneStream): void;
+  push(w: OneStream): AlarmTransition[];
+}
+
+function streamRunner(
+  a: Extract<AlarmConfig, { stream: string }>,
+  lengthMs: number,
+  historyMs: number,
+  d: StreamDetector,
+): Runner {
+  return {
+    config: a,
+    lengthMs,
+    historyMs,
+    feed(stats, endMs, learning) {
+      const w = values(stats.get(a.stream), endMs);
+      if (learning) {
+        d.warm(w);
+        return [];
+      }
+      return d.push(w);
+    },
   };
 }
 
@@ -53,19 +85,7 @@ function sensorRunner(a: Extract<AlarmConfig, { type: 'sensor' }>, lengthMs: num
     spikeSigmas: a.spikeSigmas,
     offlineWindows: a.offlineWindows,
   });
-  return {
-    config: a,
-    lengthMs,
-    historyMs: 200 * lengthMs,
-    feed(stats, endMs, learning) {
-      const w = values(stats.get(a.stream), endMs);
-      if (learning) {
-        d.warm(w);
-        return [];
-      }
-      return d.push(w);
-    },
-  };
+  return streamRunner(a, lengthMs, 200 * lengthMs, d);
 }
 
 function pressureRunner(a: Extract<AlarmConfig, { type: 'pressure' }>, lengthMs: number): Runner {
@@ -73,38 +93,12 @@ function pressureRunner(a: Extract<AlarmConfig, { type: 'pressure' }>, lengthMs:
     dropFraction: a.dropFraction,
     surgeFraction: a.surgeFraction,
   });
-  return {
-    config: a,
-    lengthMs,
-    // A week of windows, at most the detector's own history.
-    historyMs: Math.min(7 * DAY, 2_016 * lengthMs),
-    feed(stats, endMs, learning) {
-      const w = values(stats.get(a.stream), endMs);
-      if (learning) {
-        d.warm(w);
-        return [];
-      }
-      return d.push(w);
-    },
-  };
+  // A week of windows, at most the detector's own history.
+  return streamRunner(a, lengthMs, Math.min(7 * DAY, 2_016 * lengthMs), d);
 }
 
 function tamperRunner(a: Extract<AlarmConfig, { type: 'tamper' }>, lengthMs: number): Runner {
-  const d = new TamperDetector(a.id, a.openValue);
-  return {
-    config: a,
-    lengthMs,
-    historyMs: DAY,
-    feed(stats, endMs, learning) {
-      const s = stats.get(a.stream);
-      const w = { ...values(s, endMs), last: s && s.n > 0 ? s.last : null };
-      if (learning) {
-        d.warm(w);
-        return [];
-      }
-      return d.push(w);
-    },
-  };
+  return streamRunner(a, lengthMs, DAY, new TamperDetector(a.id, a.openValue));
 }
 
 function waterRunner(
