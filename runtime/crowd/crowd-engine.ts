@@ -10,6 +10,8 @@ import { ModelHost } from '../models/model-host.js';
 import type { BackendName } from '../models/tf-backend.js';
 import { packageRoot } from '../shared/package-root.js';
 import type { Store } from '../store/store.js';
+import type { ClosedWindow } from '../windows/window-aggregator.js';
+import { CountForecaster, FORECASTER_DEFAULTS } from './count-forecaster.js';
 import { CrowdZone, type ZoneObservation } from './crowd-zone.js';
 import { LEVELS, type Los } from './level-of-service.js';
 
@@ -17,6 +19,14 @@ import { LEVELS, type Los } from './level-of-service.js';
 export const DEFAULT_CROWD_BUNDLE = join(packageRoot(), 'models', 'crowd', 'bundle');
 /** Frames kept per thermal array, newest last: only ever in memory. */
 export const RING = 4;
+const HOUR = 3_600_000;
+/** Hourly counts read back from the store at start: the forecaster's weeks, and one more. */
+const FORECAST_HISTORY_MS = (FORECASTER_DEFAULTS.weeks + 1) * 7 * 24 * HOUR;
+
+/** Local wall-clock time as if it were UTC: the forecaster's calendar is the site's. */
+function localNaive(ms: number): number {
+  return ms - new Date(ms).getTimezoneOffset() * 60_000;
+}
 
 export interface ZoneStatus {
   id: string;
@@ -29,6 +39,8 @@ export interface ZoneStatus {
   congested: boolean;
   framesSeen: number;
   framesCounted: number;
+  /** The forecast count for the next hour and for the same hour tomorrow (hourly windows). */
+  forecast: { nextHour: number; in24h: number } | null;
 }
 
 export interface CrowdEngineOptions {
@@ -40,6 +52,8 @@ export interface CrowdEngineOptions {
   push: (r: Reading) => void;
   backends?: BackendName[];
   onAlarms?: () => void;
+  /** Forecast each zone's hourly count (the site has PT1H windows). */
+  forecast?: boolean;
 }
 
 interface Running {
@@ -52,6 +66,8 @@ interface Running {
   busy: boolean;
   seen: number;
   counted: number;
+  forecaster: CountForecaster;
+  forecast: ZoneStatus['forecast'];
 }
 
 /**
@@ -84,11 +100,14 @@ export class CrowdEngine implements Component {
       busy: false,
       seen: 0,
       counted: 0,
+      forecaster: new CountForecaster(FORECASTER_DEFAULTS),
+      forecast: null,
     }));
   }
 
   async start(): Promise<void> {
     if (this.zones.length === 0) return;
+    if (this.o.forecast) this.warmForecasts();
     try {
       await this.host.start(this.o.backends);
     } catch (e) {
@@ -159,7 +178,59 @@ export class CrowdEngine implements Component {
       congested: z.zone.congested,
       framesSeen: z.seen,
       framesCounted: z.counted,
+      forecast: z.forecast,
     }));
+  }
+
+  /**
+   * Each closed hourly window of a zone's `peopleCount` is an hour of history for its
+   * forecaster, which then forecasts the next hour and the same hour tomorrow, as readings
+   * (`forecastNextHour`, `forecastIn24h`) and in the status.
+   */
+  onWindows(closed: readonly ClosedWindow[]): void {
+    if (!this.o.forecast) return;
+    for (const w of closed) {
+      if (w.lengthMs !== HOUR) continue;
+      for (const z of this.zones) {
+        const s = w.streams.find((x) => x.device === z.config.id && x.point === 'peopleCount');
+        if (!s || s.stats.n === 0) continue;
+        const hour = localNaive(w.t0);
+        z.forecaster.observe(hour, s.stats.sum / s.stats.n);
+        const origin = hour + HOUR;
+        const round = (x: number): number => Number(x.toFixed(2));
+        z.forecast = {
+          nextHour: round(z.forecaster.forecast(origin, origin)),
+          in24h: round(z.forecaster.forecast(origin, origin + 23 * HOUR)),
+        };
+        const at = stampNow(this.o.clock);
+        this.o.push({
+          ...at,
+          device: z.config.id,
+          point: 'forecastNextHour',
+          value: z.forecast.nextHour,
+          quality: 'good',
+        });
+        this.o.push({
+          ...at,
+          device: z.config.id,
+          point: 'forecastIn24h',
+          value: z.forecast.in24h,
+          quality: 'good',
+        });
+      }
+    }
+  }
+
+  /** Fills each zone's forecaster with the hourly counts the store already holds. */
+  private warmForecasts(): void {
+    const { store, clock } = this.o;
+    const now = clock.wallMs();
+    for (const z of this.zones) {
+      const stream = store.readings.streamId(z.config.id, 'peopleCount');
+      for (const s of store.summaries.range(HOUR, now - FORECAST_HISTORY_MS, now))
+        if (s.stream === stream && s.stats.n > 0)
+          z.forecaster.observe(localNaive(s.t0), s.stats.sum / s.stats.n);
+    }
   }
 
   /** Resolves when the counts under way have reached ingest (tests). */

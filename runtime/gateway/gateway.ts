@@ -188,8 +188,10 @@ export class Gateway {
         push: (r) => this.ingest.push(r),
         ...(o.modelBackends ? { backends: o.modelBackends } : {}),
         onAlarms: () => this.sender.wake(),
+        forecast: lengths.includes(3_600_000),
       });
     const crowd = this.crowd;
+    if (crowd) this.ingest.onWindows((closed) => crowd.onWindows(closed));
     const images =
       o.images || crowd
         ? (deviceId: string, image: ImageFrame, wallMs: number): void => {

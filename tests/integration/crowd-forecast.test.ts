@@ -1,0 +1,110 @@
+/**
+ * The crowding forecast in the crowd engine: each hourly window of a zone's people count is an
+ * hour of history; the next hour and the same hour tomorrow are forecast as readings. After a
+ * restart the forecaster picks up the hourly windows the store holds. A real store.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../runtime/clock/manual-clock.js';
+import { CrowdZoneSchema, type CrowdZoneConfig } from '../../runtime/config/crowd-schema.js';
+import { CrowdEngine } from '../../runtime/crowd/crowd-engine.js';
+import { silentLog } from '../../runtime/log/logger.js';
+import { fillDefaults } from '../../runtime/shared/fill-defaults.js';
+import type { Reading } from '../../runtime/shared/reading.js';
+import type { Store } from '../../runtime/store/store.js';
+import { addValue, emptyStats } from '../../runtime/windows/window-stats.js';
+import type { ClosedWindow } from '../../runtime/windows/window-aggregator.js';
+import { manualClock, storeAndIngest } from '../harness/gateway-fixtures.js';
+import { tempDir } from '../harness/temp-dir.js';
+
+const HOUR = 3_600_000;
+const zone = fillDefaults(CrowdZoneSchema, {
+  id: 'plaza',
+  thermal: 'cam1',
+  areaM2: 50,
+}) as CrowdZoneConfig;
+/** People in the plaza by hour: busy afternoons, quiet nights. */
+const pattern = (hourMs: number): number => {
+  const local = new Date(hourMs - new Date(hourMs).getTimezoneOffset() * 60_000);
+  return 5 + 40 * Math.max(0, Math.sin((Math.PI * (local.getUTCHours() - 6)) / 14));
+};
+
+function hourWindow(t0: number, people: number): ClosedWindow {
+  const stats = emptyStats();
+  addValue(stats, people, t0 + 1000);
+  return {
+    lengthMs: HOUR,
+    t0,
+    streams: [{ device: 'plaza', point: 'peopleCount', stats, clockState: 'synced', rev: 0 }],
+  };
+}
+
+async function engine(store: Store, clock: ManualClock, pushed: Reading[]): Promise<CrowdEngine> {
+  const e = new CrowdEngine({
+    zones: [zone],
+    store,
+    clock,
+    log: silentLog(),
+    push: (r) => pushed.push(r),
+    backends: ['wasm'],
+    forecast: true,
+  });
+  await e.start();
+  return e;
+}
+
+describe('the crowding forecast in the gateway', () => {
+  it('forecasts each zone hour by hour from its hourly counts, and resumes from the store', async () => {
+    const dir = tempDir();
+    const clock = manualClock();
+    const { store } = storeAndIngest(dir, clock);
+    await store.start();
+    const pushed: Reading[] = [];
+    const first = await engine(store, clock, pushed);
+    const start = Math.floor(clock.wallMs() / HOUR) * HOUR - 5 * 168 * HOUR;
+    const stream = store.readings.streamId('plaza', 'peopleCount');
+    for (let h = 0; h < 5 * 168; h++) {
+      const t0 = start + h * HOUR;
+      const w = hourWindow(t0, pattern(t0));
+      first.onWindows([w]);
+      // What ingest would have stored: the restart below reads it back.
+      store.summaries.upsert(stream, HOUR, t0, 0, w.streams[0]?.stats ?? emptyStats());
+    }
+    const next = start + 5 * 168 * HOUR;
+    const f = first.status()[0]?.forecast;
+    expect(f?.nextHour).toBeCloseTo(pattern(next), 1);
+    expect(f?.in24h).toBeCloseTo(pattern(next + 23 * HOUR), 1);
+    const points = new Set(pushed.map((r) => `${r.device}/${r.point}`));
+    expect(points).toEqual(new Set(['plaza/forecastNextHour', 'plaza/forecastIn24h']));
+    expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(5 * 168);
+    await first.stop();
+
+    // Restarted: one new hour, and the forecast stands on the stored weeks.
+    const again: Reading[] = [];
+    const second = await engine(store, clock, again);
+    second.onWindows([hourWindow(next, pattern(next))]);
+    expect(second.status()[0]?.forecast?.nextHour).toBeCloseTo(pattern(next + HOUR), 1);
+    await second.stop();
+    await store.stop();
+  });
+
+  it('forecasts nothing without hourly windows', async () => {
+    const clock = manualClock();
+    const { store } = storeAndIngest(tempDir(), clock);
+    await store.start();
+    const pushed: Reading[] = [];
+    const e = new CrowdEngine({
+      zones: [zone],
+      store,
+      clock,
+      log: silentLog(),
+      push: (r) => pushed.push(r),
+      backends: ['wasm'],
+    });
+    await e.start();
+    e.onWindows([hourWindow(0, 10)]);
+    expect(pushed).toEqual([]);
+    expect(e.status()[0]?.forecast).toBeNull();
+    await e.stop();
+    await store.stop();
+  });
+});
