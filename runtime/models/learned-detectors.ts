@@ -269,14 +269,15 @@ export class LearnedDetectors implements Component {
       throw new Refused(
         `the bundle reads ${input.features.join(', ')} but models.${m.name}.features says ${m.features.join(', ')}: run edge-gw calibrate --model ${m.name}, or correct the config`,
       );
-    const configured = this.o.windowLengths.map((l) => ({ l, ms: parseIsoDuration(l) }));
-    const wanted = m.window ? parseIsoDuration(m.window) : input.stepMs;
-    if (input.stepMs !== undefined && wanted !== input.stepMs)
+    const lengthMs = m.window ? parseIsoDuration(m.window) : input.stepMs;
+    if (input.stepMs !== undefined && lengthMs !== input.stepMs)
       throw new Refused(
         `the bundle reads ${String(input.stepMs)} ms windows but models.${m.name}.window is ${m.window ?? ''}`,
       );
-    const lengthMs = wanted ?? undefined;
-    if (lengthMs === undefined || !configured.some((c) => c.ms === lengthMs))
+    if (
+      lengthMs === undefined ||
+      !this.o.windowLengths.some((l) => parseIsoDuration(l) === lengthMs)
+    )
       throw new Refused(
         `the bundle reads ${lengthMs === undefined ? 'an unstated window length' : `${String(lengthMs)} ms windows`}, which are not among windows.lengths (${this.o.windowLengths.join(', ')})`,
       );
