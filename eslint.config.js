@@ -23,6 +23,14 @@ export default tseslint.config(
     },
   },
   {
+    // Node-RED loads its nodes with require(): CommonJS, run by Node-RED, not by us.
+    files: ['nodes/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', console: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },

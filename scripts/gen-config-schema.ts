@@ -9,6 +9,8 @@ import { fileJsonSchema } from '../runtime/config/schema.js';
 import { packageRoot } from '../runtime/shared/package-root.js';
 import { COMMAND_ARGS, CommandEnvelopeSchema } from '../runtime/sync/commands/command-specs.js';
 import {
+  CrowdRecordSchema,
+  CustomRecordSchema,
   EnvelopeSchema,
   EventRecordSchema,
   GapRecordSchema,
@@ -37,6 +39,8 @@ export function northboundSchemaDocument(): string {
       summary: SummaryRecordSchema,
       gap: GapRecordSchema,
       event: EventRecordSchema,
+      crowd: CrowdRecordSchema,
+      custom: CustomRecordSchema,
     },
   };
   return `${JSON.stringify(schema, null, 2)}\n`;

@@ -180,7 +180,8 @@ export interface AlarmEngineOptions {
   log: Log;
   unitOf: (device: string, point: string) => string;
   /** Called after alarms were written (the sender wakes up: alarms go first). */
-  onAlarms?: () => void;
+  /** Called with the transitions written (committed), for the sender and any listener. */
+  onAlarms?: (written: readonly AlarmTransition[]) => void;
 }
 
 /**
@@ -247,7 +248,7 @@ export class AlarmEngine implements Component {
     }
     const { store, clock, log } = this.o;
     if (!writeAlarms(store, clock, log, transitions)) return;
-    this.o.onAlarms?.();
+    this.o.onAlarms?.(transitions);
   }
 }
 

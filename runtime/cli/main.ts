@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../log/logger.js';
 import { packageRoot } from '../shared/package-root.js';
-import { calibrateCommand, type CalibrateOptions } from './calibrate-command.js';
+import type { CalibrateOptions } from './calibrate-command.js';
 import { checkCommand } from './check-command.js';
+import { flowInstallCommand } from './flow-command.js';
 import { EXIT } from './exit-codes.js';
 import { readCommand, type ReadOptions } from './read-command.js';
 import { runCommand } from './run-command.js';
 import { scanCommand, type ScanOptions } from './scan-command.js';
-import { simulateCommand, type SimulateOptions } from './simulate-command.js';
+import type { SimulateOptions } from './simulate-command.js';
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
@@ -47,6 +48,28 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('flow')
+    .description('Node-RED flows of a site')
+    .command('install <example>')
+    .description(
+      "Install an example flow (flows/<example>.json: lamp-pole, ...) as the site's Node-RED flow file.",
+    )
+    .requiredOption('-c, --config <file>', 'site config file (YAML, or JSON by extension)')
+    .option('--force', 'replace the flows the site already has (kept as <file>.backup)')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 installed, 1 the site already has flows (without --force) or an invalid config, 2 no such example.',
+    )
+    .action((example: string, opts: { config: string; force?: boolean }) => {
+      process.exitCode = flowInstallCommand(
+        example,
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
     .command('calibrate')
     .description(
       "Train a model's learned detector on this gateway's own recent windows (its normal period) and write the bundle the config names. Run it with the gateway stopped.",
@@ -65,6 +88,8 @@ export function buildProgram(): Command {
       '\nExit status: 0 bundle written, 1 failed (with the reason: too little data, no such model, an invalid config), 2 usage error.',
     )
     .action(async (opts: CalibrateOptions) => {
+      // Loaded on demand: it brings TensorFlow.js (about 55 MB) that `run` must not carry.
+      const { calibrateCommand } = await import('./calibrate-command.js');
       process.exitCode = await calibrateCommand(
         opts,
         (l) => console.log(l),
@@ -192,6 +217,8 @@ export function buildProgram(): Command {
         devices: string[],
         opts: Omit<SimulateOptions, 'pty' | 'wireTime'> & { pty?: boolean; wireTime?: boolean },
       ) => {
+        // Loaded on demand: the simulators are not part of a running gateway.
+        const { simulateCommand } = await import('./simulate-command.js');
         process.exitCode = await simulateCommand(
           devices,
           { ...opts, pty: opts.pty ?? false, wireTime: opts.wireTime ?? true },

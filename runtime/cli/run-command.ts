@@ -1,4 +1,4 @@
-import { build as prettyStream } from 'pino-pretty';
+import { stopSignal } from '../lifecycle/stop-signals.js';
 import type { Level } from 'pino';
 import { SystemClock } from '../clock/system-clock.js';
 import { DeviceCatalogue } from '../devices/catalogue.js';
@@ -27,10 +27,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return EXIT.failed;
   }
   const { config } = site;
+  // pino-pretty (about 10 MB) only when asked for: a gateway logs JSON lines to journald.
+  const pretty = options.pretty ? (await import('pino-pretty')).build : undefined;
   const log = createRootLog({
     level: options.logLevel,
-    ...(options.pretty
-      ? { destination: prettyStream({ sync: true, colorize: true, ignore: 'pid,hostname' }) }
+    ...(pretty
+      ? { destination: pretty({ sync: true, colorize: true, ignore: 'pid,hostname' }) }
       : {}),
   });
   const clock = new SystemClock({
@@ -47,18 +49,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return EXIT.failed;
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  log.info({ signal }, 'stopping');
   // A second signal means "now": skip the graceful stop.
-  const force = (): never => process.exit(EXIT.interrupted);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  const { signal, release } = await stopSignal(() => process.exit(EXIT.interrupted));
+  log.info({ signal }, 'stopping');
   await gateway.stop();
-  process.removeListener('SIGINT', force);
-  process.removeListener('SIGTERM', force);
+  release();
   setTimeout(() => {
     process.stderr.write(
       `edge-gw: handles still open after stop: ${process.getActiveResourcesInfo().join(', ')}\n`,

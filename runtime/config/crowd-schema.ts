@@ -7,9 +7,19 @@ export const CrowdZoneSchema = Type.Object(
       pattern: '^[a-z0-9][a-z0-9-]{0,31}$',
       description: 'the zone: its readings are <id>/peopleCount, <id>/density, <id>/levelOfService',
     }),
-    thermal: Type.String({
-      description: 'the thermal array (a gy-mcu90640 device) that sees the zone',
-    }),
+    thermal: Type.Optional(
+      Type.String({
+        description:
+          'the thermal array (a gy-mcu90640 device) that sees the zone; or give counter instead',
+      }),
+    ),
+    counter: Type.Optional(
+      Type.String({
+        pattern: '^[^/]+/[^/]+$',
+        description:
+          'device/point of a people counter that reports the people in the zone (e.g. gate/peopleInView of a generic-modbus-people-counter); or give thermal instead',
+      }),
+    ),
     areaM2: Type.Number({
       exclusiveMinimum: 0,
       maximum: 100_000,
@@ -29,7 +39,7 @@ export const CrowdZoneSchema = Type.Object(
       minimum: 100,
       maximum: 600_000,
       default: 1000,
-      description: 'count at most this often (frames in between are dropped)',
+      description: 'count at most this often (frames in between are dropped; thermal zones)',
     }),
   },
   { additionalProperties: false },

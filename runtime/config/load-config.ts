@@ -92,5 +92,7 @@ function resolvePaths(config: SiteConfig, baseDir: string): SiteConfig {
     commands.ed25519PublicKeyFile = abs(commands.ed25519PublicKeyFile);
   for (const model of out.models) model.bundle = abs(model.bundle);
   for (const zone of out.crowd.zones) if (zone.bundle) zone.bundle = abs(zone.bundle);
+  if (out.nodeRed.flowFile) out.nodeRed.flowFile = abs(out.nodeRed.flowFile);
+  if (out.crowd.forecastBundle) out.crowd.forecastBundle = abs(out.crowd.forecastBundle);
   return out;
 }

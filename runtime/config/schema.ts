@@ -339,8 +339,14 @@ export const ConfigSchema = Type.Object(
         zones: Type.Array(CrowdZoneSchema, {
           default: [],
           description:
-            'crowd zones: people counted from a thermal array, density over the area, Fruin level of service, congestion',
+            'crowd zones: people counted from a thermal array or reported by a people counter, density over the area, Fruin level of service, congestion',
         }),
+        forecastBundle: Type.Optional(
+          Type.String({
+            description:
+              "the crowding forecast's bundle (default: the shipped models/crowd-forecast/bundle); used when the site has PT1H windows",
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -391,6 +397,13 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: false }),
         port: Type.Integer({ minimum: 1, maximum: 65535, default: 1880 }),
         bind: BindAddress,
+        flowFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "the site's Node-RED flows (default: flows.json in the data directory); saved back atomically on deploy",
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -139,29 +139,66 @@ export function modelIssues(config: SiteConfig, catalogue: DeviceCatalogue): Sch
   return issues;
 }
 
-/** A crowd zone is seen by a configured thermal array, and has an id of its own. */
+/**
+ * A crowd zone is seen by a configured thermal array or counted by a people counter's point (a
+ * count, unit C62), never both, and has an id of its own.
+ */
 export function crowdIssues(config: SiteConfig, catalogue: DeviceCatalogue): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   const ids = new Set(config.devices.map((d) => d.id));
   config.crowd.zones.forEach((z, i) => {
-    const device = config.devices.find((d) => d.id === z.thermal);
-    const profile = device ? catalogue.get(device.profile) : undefined;
-    if (!device || profile?.id !== 'gy-mcu90640')
+    const at = (...p: (string | number)[]): (string | number)[] => ['crowd', 'zones', i, ...p];
+    if ((z.thermal === undefined) === (z.counter === undefined))
       issues.push({
-        path: ['crowd', 'zones', i, 'thermal'],
-        problem: device
-          ? `${show(z.thermal)} is a ${device.profile}, not a thermal array`
-          : `no device ${show(z.thermal)}`,
-        allowed: `a gy-mcu90640 device (${
-          config.devices
-            .filter((d) => d.profile === 'gy-mcu90640')
-            .map((d) => d.id)
-            .join(', ') || 'none configured'
-        })`,
+        path: at(),
+        problem: z.thermal
+          ? 'a zone is seen by one source: both thermal and counter are given'
+          : 'a zone needs a source: neither thermal nor counter is given',
+        allowed: 'thermal: <gy-mcu90640 device> or counter: <device>/<point>',
       });
+    if (z.thermal !== undefined) {
+      const device = config.devices.find((d) => d.id === z.thermal);
+      const profile = device ? catalogue.get(device.profile) : undefined;
+      if (!device || profile?.id !== 'gy-mcu90640')
+        issues.push({
+          path: at('thermal'),
+          problem: device
+            ? `${show(z.thermal)} is a ${device.profile}, not a thermal array`
+            : `no device ${show(z.thermal)}`,
+          allowed: `a gy-mcu90640 device (${
+            config.devices
+              .filter((d) => d.profile === 'gy-mcu90640')
+              .map((d) => d.id)
+              .join(', ') || 'none configured'
+          })`,
+        });
+    }
+    if (z.counter !== undefined) {
+      const [deviceId = '', point = ''] = z.counter.split('/');
+      const device = config.devices.find((d) => d.id === deviceId);
+      const profile = device ? catalogue.get(device.profile) : undefined;
+      const offered = device ? (device.points ?? profile?.points.map((p) => p.name) ?? []) : [];
+      const unit = profile?.points.find((p) => p.name === point)?.unit;
+      if (!device || !offered.includes(point))
+        issues.push({
+          path: at('counter'),
+          problem: device
+            ? `${deviceId} has no point ${show(point)}`
+            : `no device ${show(deviceId)}`,
+          allowed: device
+            ? `one of ${offered.join(', ')}`
+            : 'device/point of a configured people counter',
+        });
+      else if (unit !== 'C62')
+        issues.push({
+          path: at('counter'),
+          problem: `${z.counter} is in ${String(unit)}, not a count of people`,
+          allowed: 'a point in C62 (a count), such as peopleInView',
+        });
+    }
     if (ids.has(z.id))
       issues.push({
-        path: ['crowd', 'zones', i, 'id'],
+        path: at('id'),
         problem: `${show(z.id)} is already a device or zone id`,
         allowed: 'an id of its own: its readings are <id>/peopleCount, …',
       });

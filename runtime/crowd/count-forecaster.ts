@@ -32,6 +32,7 @@ export const FORECASTER_DEFAULTS: ForecasterOptions = { weeks: 4, decay: 0.9, da
 export class CountForecaster {
   private readonly counts = new Map<number, number>();
   private lastHour = -Infinity;
+  private firstHour = Infinity;
 
   constructor(private readonly o: ForecasterOptions = FORECASTER_DEFAULTS) {}
 
@@ -39,6 +40,7 @@ export class CountForecaster {
   observe(hourMs: number, count: number): void {
     const h = Math.floor(hourMs / HOUR);
     this.counts.set(h, count);
+    this.firstHour = Math.min(this.firstHour, h);
     if (h > this.lastHour) {
       this.lastHour = h;
       const keepFrom = h - (this.o.weeks + 5) * WEEK_H;
@@ -53,7 +55,7 @@ export class CountForecaster {
   forecast(originMs: number, targetMs: number): number {
     const origin = Math.floor(originMs / HOUR);
     const target = Math.floor(targetMs / HOUR);
-    const expected = this.expected(target, origin);
+    const expected = this.expectedCount(target, origin);
     const ahead = target - (origin - 1);
     // The last day's departure, in log space, hour by hour (hours without a count left out).
     let day = 0;
@@ -61,7 +63,7 @@ export class CountForecaster {
     for (let h = origin - 24; h < origin; h++) {
       const c = this.counts.get(h);
       if (c === undefined) continue;
-      day += Math.log1p(c) - Math.log1p(this.expected(h, origin));
+      day += Math.log1p(c) - Math.log1p(this.expectedCount(h, origin));
       dayN++;
     }
     const dayDeparture = dayN > 0 ? (day / dayN) * this.o.dayWeight : 0;
@@ -69,14 +71,66 @@ export class CountForecaster {
     const hourDeparture =
       last === undefined
         ? 0
-        : Math.log1p(last) - Math.log1p(this.expected(origin - 1, origin)) - dayDeparture;
+        : Math.log1p(last) - Math.log1p(this.expectedCount(origin - 1, origin)) - dayDeparture;
     const departure = dayDeparture + hourDeparture * this.o.decay ** ahead;
     return Math.max(0, Math.expm1(Math.log1p(expected) + departure));
   }
 
+  /** Whether a week of counts precedes `originMs`: before that the expected counts are guesses
+   * from the days before, and no row is worth learning from. */
+  hasWeekBefore(originMs: number): boolean {
+    return Math.floor(originMs / HOUR) - this.firstHour >= WEEK_H;
+  }
+
+  /** The expected count (the seasonal median) of the hour starting at `targetMs`, from counts
+   * before `originMs`. */
+  expected(originMs: number, targetMs: number): number {
+    return this.expectedCount(Math.floor(targetMs / HOUR), Math.floor(originMs / HOUR));
+  }
+
+  /**
+   * What the learned correction (forecast-correction.ts) reads to forecast the hour starting at
+   * `targetMs` from `originMs`: departures from the expected count (log space) of the last
+   * three hours, the last day, the same hour yesterday and a week ago, and the departure the
+   * last hour implies through the usual shape of the day (the median, over the last weeks, of
+   * how the target hour ran against the hour before the origin). Counts of hours from the
+   * origin on are never read, so a row can be rebuilt once its target's count is known.
+   */
+  features(originMs: number, targetMs: number): number[] {
+    const origin = Math.floor(originMs / HOUR);
+    const target = Math.floor(targetMs / HOUR);
+    const departure = (h: number): number => {
+      const c = h < origin ? this.counts.get(h) : undefined;
+      return c === undefined ? 0 : Math.log1p(c) - Math.log1p(this.expectedCount(h, origin));
+    };
+    let day = 0;
+    for (let h = origin - 24; h < origin; h++) day += departure(h);
+    const shapes: number[] = [];
+    for (let w = 1; w <= this.o.weeks; w++) {
+      const a = this.counts.get(target - w * WEEK_H);
+      const b = this.counts.get(origin - 1 - w * WEEK_H);
+      if (a !== undefined && b !== undefined) shapes.push(Math.log1p(a) - Math.log1p(b));
+    }
+    const last = this.counts.get(origin - 1);
+    const shape =
+      last === undefined || shapes.length === 0
+        ? 0
+        : Math.log1p(last) + median(shapes) - Math.log1p(this.expectedCount(target, origin));
+    return [
+      1,
+      departure(origin - 1),
+      departure(origin - 2),
+      departure(origin - 3),
+      day / 24,
+      departure(target - 24),
+      departure(target - WEEK_H),
+      shape,
+    ];
+  }
+
   /** The median count of the same hour of the week over the last `weeks` weeks before
    * `origin` (a median, so one odd week, a holiday, does not move it). */
-  private expected(hour: number, origin: number): number {
+  private expectedCount(hour: number, origin: number): number {
     const holiday = (h: number): boolean =>
       this.o.isHoliday?.(Math.floor(h / 24) * 24 * HOUR) ?? false;
     // A holiday looks like a Sunday: the same hour on the Sundays before it.
@@ -92,13 +146,7 @@ export class CountForecaster {
       const c = this.counts.get(h);
       if (c !== undefined) seen.push(c);
     }
-    if (seen.length > 0) {
-      seen.sort((a, b) => a - b);
-      const mid = seen.length / 2;
-      return seen.length % 2 === 1
-        ? (seen[Math.floor(mid)] ?? 0)
-        : ((seen[mid - 1] ?? 0) + (seen[mid] ?? 0)) / 2;
-    }
+    if (seen.length > 0) return median(seen);
     // No week of history at this hour: the same hour on the days before.
     for (let d = 1; d <= 7; d++) {
       const c = this.counts.get(hour - 24 * d);
@@ -106,4 +154,10 @@ export class CountForecaster {
     }
     return 0;
   }
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length / 2;
+  return v.length % 2 === 1 ? (v[Math.floor(mid)] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { AlarmTransition } from '../anomaly/alarm.js';
 import { writeAlarms } from '../anomaly/alarm-writer.js';
 import { stampNow, type Clock } from '../clock/clock.js';
 import type { CrowdZoneConfig } from '../config/crowd-schema.js';
@@ -12,11 +13,16 @@ import { packageRoot } from '../shared/package-root.js';
 import type { Store } from '../store/store.js';
 import type { ClosedWindow } from '../windows/window-aggregator.js';
 import { CountForecaster, FORECASTER_DEFAULTS } from './count-forecaster.js';
+import { CrowdForecast } from './crowd-forecast.js';
+import { loadForecastBundle } from './forecast-bundle.js';
+import type { ForecastParams } from './forecast-correction.js';
 import { CrowdZone, type ZoneObservation } from './crowd-zone.js';
 import { LEVELS, type Los } from './level-of-service.js';
 
 /** The shipped people-counting model. */
 export const DEFAULT_CROWD_BUNDLE = join(packageRoot(), 'models', 'crowd', 'bundle');
+/** The shipped crowding forecast (the learned correction's prior). */
+export const DEFAULT_FORECAST_BUNDLE = join(packageRoot(), 'models', 'crowd-forecast', 'bundle');
 /** Frames kept per thermal array, newest last: only ever in memory. */
 export const RING = 4;
 const HOUR = 3_600_000;
@@ -30,7 +36,9 @@ function localNaive(ms: number): number {
 
 export interface ZoneStatus {
   id: string;
-  thermal: string;
+  /** The zone's source: a thermal array's device id, or a people counter's device/point. */
+  thermal?: string;
+  counter?: string;
   state: 'running' | 'refused';
   reason?: string;
   count: number | null;
@@ -41,6 +49,9 @@ export interface ZoneStatus {
   framesCounted: number;
   /** The forecast count for the next hour and for the same hour tomorrow (hourly windows). */
   forecast: { nextHour: number; in24h: number } | null;
+  /** What forecasts: the forecast bundle's name and version, or the seasonal rule alone when
+   * the bundle was refused (null without hourly windows). */
+  forecastBy: string | null;
 }
 
 export interface CrowdEngineOptions {
@@ -51,9 +62,12 @@ export interface CrowdEngineOptions {
   /** Where the zones' numbers go: ingest, like any reading. */
   push: (r: Reading) => void;
   backends?: BackendName[];
-  onAlarms?: () => void;
+  /** Called with the transitions written (committed), for the sender and any listener. */
+  onAlarms?: (written: readonly AlarmTransition[]) => void;
   /** Forecast each zone's hourly count (the site has PT1H windows). */
   forecast?: boolean;
+  /** The forecast bundle (default: the shipped one). */
+  forecastBundle?: string;
 }
 
 interface Running {
@@ -66,15 +80,16 @@ interface Running {
   busy: boolean;
   seen: number;
   counted: number;
-  forecaster: CountForecaster;
+  forecaster: CountForecaster | CrowdForecast;
   forecast: ZoneStatus['forecast'];
 }
 
 /**
- * Crowd zones seen by thermal arrays. Each frame the driver decodes lands in a short in-memory
+ * Crowd zones, seen by thermal arrays or counted by people counters. Each frame the driver decodes lands in a short in-memory
  * ring for its array; at most once per `everyMs` the newest is counted by the people-counting
- * model in the model worker, and the count becomes the zone's density, level of service and
- * congestion. Only those numbers leave: as readings (`<zone>/peopleCount`, `density`,
+ * model in the model worker. A counter's count (any device point in C62, such as a Modbus
+ * counter's `peopleInView`) is taken as it is read. Either count becomes the zone's density,
+ * level of service and congestion. Only those numbers leave: as readings (`<zone>/peopleCount`, `density`,
  * `levelOfService` 1–6 for A–F, `congested`) into ingest, and congestion raised and cleared as
  * `congestion` events. A frame is never stored and never sent.
  */
@@ -84,6 +99,9 @@ export class CrowdEngine implements Component {
   private readonly zones: Running[];
   private readonly rings = new Map<string, ImageFrame[]>();
   private readonly counting = new Set<Promise<void>>();
+  private forecastBy: string | null = null;
+  /** Zones counted by a counter, by its `device/point`. */
+  private readonly byCounter = new Map<string, Running[]>();
 
   constructor(private readonly o: CrowdEngineOptions) {
     this.zones = o.zones.map((config) => ({
@@ -103,17 +121,26 @@ export class CrowdEngine implements Component {
       forecaster: new CountForecaster(FORECASTER_DEFAULTS),
       forecast: null,
     }));
+    for (const z of this.zones)
+      if (z.config.counter !== undefined)
+        this.byCounter.set(z.config.counter, [...(this.byCounter.get(z.config.counter) ?? []), z]);
   }
 
   async start(): Promise<void> {
     if (this.zones.length === 0) return;
-    if (this.o.forecast) this.warmForecasts();
+    if (this.o.forecast) {
+      this.loadForecast();
+      this.warmForecasts();
+    }
+    // Counters report counts: only thermal zones need the model worker.
+    const thermal = this.zones.filter((z) => z.config.thermal !== undefined);
+    if (thermal.length === 0) return;
     try {
       await this.host.start(this.o.backends);
     } catch (e) {
-      for (const z of this.zones) z.refused = `the model worker did not start: ${text(e)}`;
+      for (const z of thermal) z.refused = `the model worker did not start: ${text(e)}`;
     }
-    for (const z of this.zones) {
+    for (const z of thermal) {
       if (z.refused) continue;
       const bundle = z.config.bundle ?? DEFAULT_CROWD_BUNDLE;
       try {
@@ -124,7 +151,7 @@ export class CrowdEngine implements Component {
         z.refused = text(e);
       }
     }
-    const refused = this.zones.filter((z) => z.refused);
+    const refused = thermal.filter((z) => z.refused);
     for (const z of refused)
       this.o.log.error({ zone: z.config.id, reason: z.refused }, 'crowd zone cannot count');
     const now = this.o.clock.wallMs();
@@ -166,10 +193,24 @@ export class CrowdEngine implements Component {
     }
   }
 
+  /**
+   * A reading from a device (every reading the drivers produce): a people counter's count
+   * becomes the count of the zones it feeds, through the same path as a thermal count.
+   */
+  onReading(r: Reading): void {
+    // Every reading of the site passes here: most sites have no counter zone at all.
+    if (this.byCounter.size === 0 || r.value === null || r.quality !== 'good') return;
+    for (const z of this.byCounter.get(`${r.device}/${r.point}`) ?? []) {
+      z.seen++;
+      this.publish(z, Math.max(0, Math.round(r.value)), r.wallMs);
+    }
+  }
+
   status(): ZoneStatus[] {
     return this.zones.map((z) => ({
       id: z.config.id,
-      thermal: z.config.thermal,
+      ...(z.config.thermal !== undefined ? { thermal: z.config.thermal } : {}),
+      ...(z.config.counter !== undefined ? { counter: z.config.counter } : {}),
       state: z.refused ? 'refused' : 'running',
       ...(z.refused ? { reason: z.refused } : {}),
       count: z.last?.count ?? null,
@@ -179,6 +220,7 @@ export class CrowdEngine implements Component {
       framesSeen: z.seen,
       framesCounted: z.counted,
       forecast: z.forecast,
+      forecastBy: this.forecastBy,
     }));
   }
 
@@ -221,6 +263,36 @@ export class CrowdEngine implements Component {
     }
   }
 
+  /**
+   * Each zone forecasts with the bundle's learned correction, which then learns the zone's own
+   * hours. A bundle that fails its digests or its schema is refused with a `model_refused`
+   * alarm, and the zones forecast with the seasonal rule alone: a forecast is still made.
+   */
+  private loadForecast(): void {
+    const dir = this.o.forecastBundle ?? DEFAULT_FORECAST_BUNDLE;
+    let params: ForecastParams;
+    try {
+      const { card, params: p } = loadForecastBundle(dir);
+      params = p;
+      this.forecastBy = `${card.name} ${card.version}`;
+    } catch (e) {
+      this.forecastBy = 'seasonal rule (forecast bundle refused)';
+      this.o.log.error({ bundle: dir, reason: text(e) }, 'crowding forecast bundle refused');
+      this.write([
+        {
+          name: 'model_refused',
+          subject: 'crowd-forecast',
+          state: 'raised',
+          severity: 'alarm',
+          atMs: this.o.clock.wallMs(),
+          evidence: { bundle: dir, reason: text(e) },
+        },
+      ]);
+      return;
+    }
+    for (const z of this.zones) z.forecaster = new CrowdForecast(params, FORECASTER_DEFAULTS);
+  }
+
   /** Fills each zone's forecaster with the hourly counts the store already holds. */
   private warmForecasts(): void {
     const { store, clock } = this.o;
@@ -246,39 +318,8 @@ export class CrowdEngine implements Component {
   private async count(z: Running, image: ImageFrame, wallMs: number): Promise<void> {
     try {
       const { scores } = await this.host.infer(z.model, image.pixels);
-      const count = Math.max(0, Math.round(scores[0] ?? 0));
-      const seen = z.zone.observe(count);
-      z.last = seen;
-      z.counted++;
       // Stamped when the frame arrived, not when the worker answered.
-      const at = { ...stampNow(this.o.clock), wallMs };
-      const reading = (point: string, value: number): Reading => ({
-        ...at,
-        device: z.config.id,
-        point,
-        value,
-        quality: 'good',
-      });
-      this.o.push(reading('peopleCount', count));
-      this.o.push(reading('density', Number(seen.density.toFixed(4))));
-      this.o.push(reading('levelOfService', LEVELS.indexOf(seen.los) + 1));
-      this.o.push(reading('congested', seen.congested ? 1 : 0));
-      if (seen.transition)
-        this.write([
-          {
-            name: 'congestion',
-            subject: z.config.id,
-            state: seen.transition,
-            severity: 'warning',
-            atMs: wallMs,
-            evidence: {
-              peopleCount: count,
-              density: Number(seen.density.toFixed(3)),
-              levelOfService: seen.los,
-              congestedAt: z.config.congestedAt,
-            },
-          },
-        ]);
+      this.publish(z, Math.max(0, Math.round(scores[0] ?? 0)), wallMs);
     } catch (e) {
       this.o.log.warn({ zone: z.config.id, err: text(e) }, 'crowd count failed');
     } finally {
@@ -286,9 +327,44 @@ export class CrowdEngine implements Component {
     }
   }
 
+  /** A zone's count, from either source: its readings, and congestion as it changes. */
+  private publish(z: Running, count: number, wallMs: number): void {
+    const seen = z.zone.observe(count);
+    z.last = seen;
+    z.counted++;
+    const at = { ...stampNow(this.o.clock), wallMs };
+    const reading = (point: string, value: number): Reading => ({
+      ...at,
+      device: z.config.id,
+      point,
+      value,
+      quality: 'good',
+    });
+    this.o.push(reading('peopleCount', count));
+    this.o.push(reading('density', Number(seen.density.toFixed(4))));
+    this.o.push(reading('levelOfService', LEVELS.indexOf(seen.los) + 1));
+    this.o.push(reading('congested', seen.congested ? 1 : 0));
+    if (seen.transition)
+      this.write([
+        {
+          name: 'congestion',
+          subject: z.config.id,
+          state: seen.transition,
+          severity: 'warning',
+          atMs: wallMs,
+          evidence: {
+            peopleCount: count,
+            density: Number(seen.density.toFixed(3)),
+            levelOfService: seen.los,
+            congestedAt: z.config.congestedAt,
+          },
+        },
+      ]);
+  }
+
   private write(transitions: Parameters<typeof writeAlarms>[3]): void {
     const { store, clock, log } = this.o;
-    if (writeAlarms(store, clock, log, transitions)) this.o.onAlarms?.();
+    if (writeAlarms(store, clock, log, transitions)) this.o.onAlarms?.(transitions);
   }
 }
 

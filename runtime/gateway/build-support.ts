@@ -8,12 +8,6 @@ import type { SchemaIssue } from '../shared/schema-issues.js';
  */
 export function unsupportedByThisBuild(config: SiteConfig): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
-  if (config.nodeRed.enabled)
-    issues.push({
-      path: ['nodeRed', 'enabled'],
-      problem: 'the embedded Node-RED is not supported by this build yet',
-      allowed: 'false',
-    });
   if (config.statusPage.enabled)
     issues.push({
       path: ['statusPage', 'enabled'],

@@ -10,11 +10,17 @@ import type { DeviceCommandActions } from '../sync/outbox-sender.js';
  * relay the config declares `controls: lamp`: the same relay profile also closes water valves,
  * and a mistyped device id must not shut a district's water off.
  */
+/** What the platform's commands and the site's own flows (Node-RED) can do to devices. */
+export interface LocalDeviceCommands extends DeviceCommandActions {
+  setLampLevel(device: string, level: number): CommandResult;
+  setRelay(device: string, on: boolean): CommandResult;
+}
+
 export function deviceCommands(
   config: SiteConfig,
   drivers: () => readonly SouthboundDriver[],
   log: Log,
-): DeviceCommandActions {
+): LocalDeviceCommands {
   return {
     setLampLevel(device: string, level: number): CommandResult {
       const configured = config.devices.find((d) => d.id === device);
@@ -41,6 +47,18 @@ export function deviceCommands(
           ...(level > 0 && level < 100 ? { note: 'a relay is on or off: above 0 % is on' } : {}),
         },
       };
+    },
+    setRelay(device: string, on: boolean): CommandResult {
+      const gpio = drivers().find(
+        (d): d is GpioDriver => d instanceof GpioDriver && d.hasRelay(device),
+      );
+      if (!gpio)
+        return config.devices.some((d) => d.id === device)
+          ? { ok: false, reason: `device "${device}" is not a running relay` }
+          : { ok: false, reason: `no device "${device}" on this gateway` };
+      gpio.setOutput(device, on);
+      log.info({ device, on }, 'relay switched');
+      return { ok: true, result: { device, on } };
     },
     setPollInterval(device: string, ms: number): CommandResult {
       for (const driver of drivers())

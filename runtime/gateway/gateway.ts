@@ -21,6 +21,14 @@ import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
 import { WindowAggregator } from '../windows/window-aggregator.js';
 import { AlarmEngine } from '../anomaly/alarm-engine.js';
 import { CrowdEngine, type ZoneStatus } from '../crowd/crowd-engine.js';
+import { crowdFlowRecords } from '../crowd/crowd-flow.js';
+import { packageRoot } from '../shared/package-root.js';
+import type { AlarmTransition } from '../anomaly/alarm.js';
+import type { Reading } from '../shared/reading.js';
+import { enqueueCustom } from '../node-red/custom-records.js';
+import { Fanout } from '../node-red/gateway-link.js';
+import { toSummaryRecords, type SummaryRecord } from '../windows/summary-records.js';
+import { NodeRedHost, type NodeRedStatus } from '../node-red/node-red-host.js';
 import { LearnedDetectors, type LearnedDetectorsStatus } from '../models/learned-detectors.js';
 import type { BackendName } from '../models/tf-backend.js';
 import { buildDrivers } from './build-drivers.js';
@@ -54,6 +62,8 @@ export interface GatewayStatus {
   models?: LearnedDetectorsStatus;
   /** Crowd zones, when the config has any. */
   crowd?: ZoneStatus[];
+  /** The embedded Node-RED, when enabled. */
+  nodeRed?: NodeRedStatus;
   store: {
     usedBytes: number;
     budgetBytes: number;
@@ -94,7 +104,14 @@ function birthCatalogue(
       id: z.id,
       areaM2: z.areaM2,
       scheme: z.scheme,
-      metrics: ['peopleCount', 'density', 'levelOfService', 'congested'],
+      source: z.thermal ? { thermal: z.thermal } : { counter: z.counter },
+      metrics: [
+        'peopleCount',
+        'density',
+        'levelOfService',
+        'congested',
+        ...(config.windows.lengths.includes('PT1H') ? ['forecastNextHour', 'forecastIn24h'] : []),
+      ],
     })),
     configDigest: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
   };
@@ -111,6 +128,12 @@ export class Gateway {
   readonly models?: LearnedDetectors;
   /** Crowd zones counted from thermal arrays, when the config has any. */
   readonly crowd?: CrowdEngine;
+  /** The embedded Node-RED editor and flows, when enabled. */
+  readonly nodeRed?: NodeRedHost;
+  /** Every reading taken in, for the Node-RED nodes (and anything else that listens). */
+  private readonly readings: Fanout<Reading>;
+  /** Every alarm transition written, likewise. */
+  private readonly alarmFanout: Fanout<AlarmTransition>;
   private readonly stack: ComponentStack;
 
   constructor(private readonly o: GatewayOptions) {
@@ -127,6 +150,17 @@ export class Gateway {
     }
     const unitOf = (device: string, point: string): string =>
       profiles.get(device)?.points.find((p) => p.name === point)?.unit ?? '';
+    this.readings = new Fanout<Reading>((err) =>
+      log.error({ err }, 'a reading listener failed; the data path goes on'),
+    );
+    this.alarmFanout = new Fanout<AlarmTransition>((err) =>
+      log.error({ err }, 'an alarm listener failed; the data path goes on'),
+    );
+    const onAlarms = (written: readonly AlarmTransition[]): void => {
+      this.sender.wake();
+      for (const t of written) this.alarmFanout.emit(t);
+    };
+    const devices = deviceCommands(config, () => this.drivers, namespaced(log, 'commands'));
 
     this.store = new Store({
       file: join(config.gateway.dataDir, STORE_FILE),
@@ -170,7 +204,7 @@ export class Gateway {
       ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
       birth: () => birthCatalogue(config, profiles),
       // The drivers are built below; a command that comes before they run is told so.
-      devices: deviceCommands(config, () => this.drivers, namespaced(log, 'commands')),
+      devices,
       models: {
         model: (name, action, bundle) =>
           this.models
@@ -185,13 +219,20 @@ export class Gateway {
         store: this.store,
         clock,
         log: namespaced(log, 'crowd'),
-        push: (r) => this.ingest.push(r),
+        push: (r) => {
+          this.ingest.push(r);
+          this.readings.emit(r);
+        },
         ...(o.modelBackends ? { backends: o.modelBackends } : {}),
-        onAlarms: () => this.sender.wake(),
+        onAlarms,
         forecast: lengths.includes(3_600_000),
+        ...(config.crowd.forecastBundle ? { forecastBundle: config.crowd.forecastBundle } : {}),
       });
     const crowd = this.crowd;
-    if (crowd) this.ingest.onWindows((closed) => crowd.onWindows(closed));
+    if (crowd) {
+      this.ingest.onWindows((closed) => crowd.onWindows(closed));
+      this.ingest.addWindowRecords('crowd', (w) => crowdFlowRecords(config.crowd.zones, w));
+    }
     const images =
       o.images || crowd
         ? (deviceId: string, image: ImageFrame, wallMs: number): void => {
@@ -203,11 +244,51 @@ export class Gateway {
       catalogue: o.catalogue,
       clock,
       log,
-      sink: (r) => this.ingest.push(r),
+      sink: (r) => {
+        this.ingest.push(r);
+        crowd?.onReading(r);
+        this.readings.emit(r);
+      },
       gpio: (simulate) => this.gpioBackend(simulate),
       ...(images ? { images } : {}),
     });
     this.stack = new ComponentStack(namespaced(log, 'gateway'));
+    // Window summaries for the flows, made only when Node-RED runs.
+    const windowFanout = new Fanout<readonly SummaryRecord[]>((err) =>
+      log.error({ err }, 'a window listener failed; the data path goes on'),
+    );
+    if (config.nodeRed.enabled) {
+      this.ingest.onWindows((closed) => {
+        if (windowFanout.size === 0) return;
+        for (const w of closed) windowFanout.emit(toSummaryRecords(w, unitOf));
+      });
+      this.nodeRed = new NodeRedHost({
+        dataDir: config.gateway.dataDir,
+        port: config.nodeRed.port,
+        bind: config.nodeRed.bind,
+        ...(config.nodeRed.flowFile ? { flowFile: config.nodeRed.flowFile } : {}),
+        nodesDir: [join(packageRoot(), 'nodes')],
+        link: {
+          gatewayId: config.gateway.id,
+          onReading: (listener) => this.readings.add(listener),
+          onAlarm: (listener) => this.alarmFanout.add(listener),
+          onWindow: (listener) => windowFanout.add(listener),
+          infer: (model, input) =>
+            this.models
+              ? this.models.infer(model, input)
+              : Promise.reject(new Error('no learned model is enabled on this gateway')),
+          enqueue: (record) => {
+            const seq = enqueueCustom(this.store, clock, record);
+            this.sender.wake();
+            return seq;
+          },
+          status: () => this.status(),
+          setLampLevel: (device, level) => devices.setLampLevel(device, level),
+          setRelay: (device, on) => devices.setRelay(device, on),
+        },
+        log: namespaced(log, 'node-red'),
+      });
+    }
     if (config.alarms.length > 0) {
       const alarms = new AlarmEngine({
         alarms: config.alarms,
@@ -215,7 +296,7 @@ export class Gateway {
         clock,
         log: namespaced(log, 'alarms'),
         unitOf,
-        onAlarms: () => this.sender.wake(),
+        onAlarms,
       });
       this.ingest.onWindows((closed) => alarms.onWindows(closed));
       this.alarms = alarms;
@@ -228,7 +309,7 @@ export class Gateway {
         clock,
         log: namespaced(log, 'models'),
         ...(o.modelBackends ? { backends: o.modelBackends } : {}),
-        onAlarms: () => this.sender.wake(),
+        onAlarms,
       });
       this.ingest.onWindows((closed) => models.onWindows(closed));
       this.models = models;
@@ -244,6 +325,8 @@ export class Gateway {
       ...(this.crowd ? [this.crowd] : []),
       this.sender,
       ...this.drivers,
+      // Last in, first out: flows run on a gateway that is already collecting, and stop first.
+      ...(this.nodeRed ? [this.nodeRed] : []),
     ]);
     this.o.log.info(
       {
@@ -292,6 +375,7 @@ export class Gateway {
       outbox: this.store.outbox.stats(),
       ...(this.models ? { models: this.models.status() } : {}),
       ...(this.crowd ? { crowd: this.crowd.status() } : {}),
+      ...(this.nodeRed ? { nodeRed: this.nodeRed.status() } : {}),
       store: {
         usedBytes: this.store.usedBytes(),
         budgetBytes: this.o.config.store.budgetMB * 1024 * 1024,

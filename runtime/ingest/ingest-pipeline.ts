@@ -64,6 +64,7 @@ export class IngestPipeline implements Component {
   private timer?: TimerHandle;
   private readonly outboxListeners = new Set<() => void>();
   private readonly windowListeners = new Set<(closed: readonly ClosedWindow[]) => void>();
+  private readonly recordMakers: { kind: string; make: (w: ClosedWindow) => unknown[] }[] = [];
   private readonly counters = {
     committed: 0,
     windowsClosed: 0,
@@ -131,6 +132,16 @@ export class IngestPipeline implements Component {
   onWindows(listener: (closed: readonly ClosedWindow[]) => void): () => void {
     this.windowListeners.add(listener);
     return () => this.windowListeners.delete(listener);
+  }
+
+  /**
+   * Adds a kind of record made from every closed or revised window (CrowdFlowObserved records
+   * from a zone's readings), enqueued in the same transaction as the window's summaries: as
+   * durable as they are, and revised with them. A maker that throws is logged and skipped; the
+   * window's summaries still land.
+   */
+  addWindowRecords(kind: string, make: (w: ClosedWindow) => unknown[]): void {
+    this.recordMakers.push({ kind, make });
   }
 
   /** Called after a commit that added outbox rows (the sender wakes up on it). */
@@ -265,10 +276,19 @@ export class IngestPipeline implements Component {
         s.clockState,
       );
     const records = toSummaryRecords(w, this.o.unitOf);
-    store.outbox.enqueue('summary', PRIORITY.live, nowMs, JSON.stringify(records), {
-      windowMs: w.lengthMs,
-      t0: w.t0,
-    });
+    const window = { windowMs: w.lengthMs, t0: w.t0 };
+    store.outbox.enqueue('summary', PRIORITY.live, nowMs, JSON.stringify(records), window);
+    for (const { kind, make } of this.recordMakers) {
+      let made: unknown[];
+      try {
+        made = make(w);
+      } catch (err) {
+        this.o.log.error({ err, kind, t0: w.t0 }, 'a window record maker failed; skipped');
+        continue;
+      }
+      if (made.length > 0)
+        store.outbox.enqueue(kind, PRIORITY.live, nowMs, JSON.stringify(made), window);
+    }
   }
 
   private refoldFrom(): number {

@@ -71,7 +71,8 @@ export interface LearnedDetectorsOptions {
   log: Log;
   backends?: BackendName[];
   /** Called after events were written (the sender wakes: alarms go first). */
-  onAlarms?: () => void;
+  /** Called with the transitions written (committed), for the sender and any listener. */
+  onAlarms?: (written: readonly AlarmTransition[]) => void;
 }
 
 class Refused extends Error {}
@@ -146,6 +147,41 @@ export class LearnedDetectors implements Component {
   /** Resolves once every input queued so far has been scored and judged (tests, shutdown). */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /**
+   * Scores an input a flow gives (Node-RED's model node): `input` holds `window` rows of the
+   * model's features' raw values, row by row, as the detector itself builds them. The active
+   * version scores it in the worker, queued behind the windows being scored.
+   */
+  infer(
+    name: string,
+    input: readonly number[],
+  ): Promise<{ score: number; threshold: number; version: string }> {
+    const r = this.runners.find((x) => x.config.name === name);
+    if (!r)
+      return Promise.reject(
+        new Error(
+          `no running model "${name}" on this gateway (running: ${this.runners.map((x) => x.config.name).join(', ') || 'none'})`,
+        ),
+      );
+    const want = r.card.input.window * r.features.length;
+    if (input.length !== want || input.some((v) => typeof v !== 'number' || !Number.isFinite(v)))
+      return Promise.reject(
+        new Error(
+          `model "${name}" reads ${String(r.card.input.window)} rows of ${r.features.join(', ')}: ${String(want)} finite numbers, row by row (got ${String(input.length)})`,
+        ),
+      );
+    const run = async (): Promise<{ score: number; threshold: number; version: string }> => {
+      const { scores } = await this.host.infer(name, Float32Array.from(input));
+      return { score: scores[0] ?? NaN, threshold: r.threshold, version: r.card.version };
+    };
+    const result = this.queue.then(run);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   status(): LearnedDetectorsStatus {
@@ -400,7 +436,7 @@ export class LearnedDetectors implements Component {
 
   private write(transitions: AlarmTransition[]): void {
     const { store, clock, log } = this.o;
-    if (writeAlarms(store, clock, log, transitions)) this.o.onAlarms?.();
+    if (writeAlarms(store, clock, log, transitions)) this.o.onAlarms?.(transitions);
   }
 }
 

@@ -39,6 +39,26 @@ interface ModelJson {
 }
 
 /**
+ * Writes a bundle's files, then its card with their digests (the card last, so a bundle cut off
+ * half-way has a card that does not match, and is refused).
+ */
+export function saveFileBundle(
+  dir: string,
+  files: Record<string, Buffer>,
+  card: Omit<ModelCard, 'files'>,
+): ModelCard {
+  mkdirSync(dir, { recursive: true });
+  const digests: Record<string, string> = {};
+  for (const [name, data] of Object.entries(files)) {
+    writeAtomic(join(dir, name), data);
+    digests[name] = sha256(data);
+  }
+  const saved = { ...card, files: digests };
+  writeAtomic(join(dir, CARD), `${JSON.stringify(saved, null, 2)}\n`);
+  return saved;
+}
+
+/**
  * Saves a layers model as `model.json` + `weights.bin` (the layout tfjs-node writes, so bundles
  * move between backends) and `card.json` with the sha256 of both. Plain tfjs has no `file://`
  * saver; this is one.
@@ -49,7 +69,6 @@ export async function saveBundle(
   tf: Tf,
   card: Omit<ModelCard, 'files'>,
 ): Promise<ModelCard> {
-  mkdirSync(dir, { recursive: true });
   let saved: ModelCard | undefined;
   await model.save(
     tf.io.withSaveHandler((artifacts) => {
@@ -65,11 +84,11 @@ export async function saveBundle(
         convertedBy: null,
         weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
       };
-      const modelJson = Buffer.from(JSON.stringify(json));
-      writeAtomic(join(dir, WEIGHTS), weights);
-      writeAtomic(join(dir, MODEL), modelJson);
-      saved = { ...card, files: { [MODEL]: sha256(modelJson), [WEIGHTS]: sha256(weights) } };
-      writeAtomic(join(dir, CARD), `${JSON.stringify(saved, null, 2)}\n`);
+      saved = saveFileBundle(
+        dir,
+        { [WEIGHTS]: weights, [MODEL]: Buffer.from(JSON.stringify(json)) },
+        card,
+      );
       return Promise.resolve({
         modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' },
       });
@@ -79,8 +98,15 @@ export async function saveBundle(
   return saved;
 }
 
-/** Reads a bundle's card and checks every file against its digest; throws BundleError. */
-export function verifyBundle(dir: string): { card: ModelCard; model: ModelJson; weights: Buffer } {
+/**
+ * Reads a bundle's card and checks every file it lists against its digest. Returns the files'
+ * contents with the problems found (a card that cannot be read at all throws BundleError).
+ */
+export function readBundleFiles(dir: string): {
+  card: ModelCard;
+  contents: Map<string, Buffer>;
+  problems: string[];
+} {
   const problems: string[] = [];
   const cardFile = join(dir, CARD);
   if (!existsSync(cardFile)) throw new BundleError(dir, [`no ${CARD}`]);
@@ -111,6 +137,12 @@ export function verifyBundle(dir: string): { card: ModelCard; model: ModelJson; 
     if (got !== want) problems.push(`${name}: sha256 ${got} does not match the card's ${want}`);
     contents.set(name, data);
   }
+  return { card, contents, problems };
+}
+
+/** Reads a layers-model bundle and checks every file against its digest; throws BundleError. */
+export function verifyBundle(dir: string): { card: ModelCard; model: ModelJson; weights: Buffer } {
+  const { card, contents, problems } = readBundleFiles(dir);
   if (!(MODEL in card.files)) problems.push(`the card lists no ${MODEL}`);
   let model: ModelJson | undefined;
   const modelData = contents.get(MODEL);

@@ -50,6 +50,39 @@ export const EventRecordSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown()),
 });
 
+const LosLetter = Type.Union(['A', 'B', 'C', 'D', 'E', 'F'].map((l) => Type.Literal(l)));
+
+/** One window of a crowd zone (`data/crowd`): FIWARE CrowdFlowObserved with the density and
+ * level-of-service extension. Keyed (gw, id, w, t0); a higher or equal rev wins. */
+export const CrowdRecordSchema = Type.Object({
+  type: Type.Literal('CrowdFlowObserved'),
+  id: Type.String({ minLength: 1 }),
+  w: Type.String({ pattern: '^P' }),
+  t0: Type.Integer(),
+  rev: Type.Integer({ minimum: 0 }),
+  dateObservedFrom: Type.String({ description: 'ISO-8601, UTC' }),
+  dateObservedTo: Type.String({ description: 'ISO-8601, UTC' }),
+  peopleCountInstant: Type.Number({ minimum: 0 }),
+  peopleCountMax: Type.Number({ minimum: 0 }),
+  peopleCountAvg: Type.Number({ minimum: 0 }),
+  peopleDensity: Type.Number({ minimum: 0, description: 'persons/m² at the last count' }),
+  densityAvg: Type.Number({ minimum: 0 }),
+  densityMax: Type.Number({ minimum: 0 }),
+  measuredArea: Type.Number({ exclusiveMinimum: 0, description: 'm²' }),
+  levelOfService: LosLetter,
+  losScheme: Type.String(),
+  congested: Type.Boolean(),
+  observations: Type.Integer({ minimum: 1 }),
+});
+
+/** A record a site's flow sends (`data/custom`, Node-RED's record out): kept once per (gw, key). */
+export const CustomRecordSchema = Type.Object({
+  key: Type.String({ minLength: 1, maxLength: 200, description: 'the idempotency key' }),
+  name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  t: Type.Number({ description: 'ms: the time the record is about' }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+
 export const EnvelopeSchema = Type.Object({
   v: Type.Integer({ minimum: 1 }),
   gw: Type.String({ minLength: 1 }),
@@ -70,12 +103,16 @@ export type Envelope = Static<typeof EnvelopeSchema>;
 export type SummaryRecordIn = Static<typeof SummaryRecordSchema>;
 export type GapRecordIn = Static<typeof GapRecordSchema>;
 export type EventRecordIn = Static<typeof EventRecordSchema>;
+export type CrowdRecordIn = Static<typeof CrowdRecordSchema>;
+export type CustomRecordIn = Static<typeof CustomRecordSchema>;
 
 const envelope = TypeCompiler.Compile(EnvelopeSchema);
 const byKind = {
   summary: TypeCompiler.Compile(SummaryRecordSchema),
   gap: TypeCompiler.Compile(GapRecordSchema),
   event: TypeCompiler.Compile(EventRecordSchema),
+  crowd: TypeCompiler.Compile(CrowdRecordSchema),
+  custom: TypeCompiler.Compile(CustomRecordSchema),
 } as const;
 
 export type Checked =

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { walkCursor } from './cursor-walk.js';
 import type {
+  CrowdRecordIn,
+  CustomRecordIn,
   Envelope,
   EventRecordIn,
   GapRecordIn,
@@ -17,7 +19,8 @@ export interface Applied {
 
 /**
  * The reference consumer's database (SQLite): batches by `(gw, epoch, seq)`, summaries upserted
- * by record key `(gw, dev, m, w, t0)` where a higher or equal revision wins, events, gap records
+ * by record key `(gw, dev, m, w, t0)` where a higher or equal revision wins, crowd windows
+ * (CrowdFlowObserved) by `(gw, zone, w, t0)` the same way, events, gap records
  * and the sequence numbers they explain, and the ack cursor per gateway and epoch. Every batch
  * is applied in one transaction, so a crash of the consumer never leaves half a batch.
  */
@@ -58,6 +61,13 @@ export class ConsumerStore {
         gw TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,
         kind TEXT NOT NULL, severity TEXT, t INTEGER, body TEXT NOT NULL,
         PRIMARY KEY (gw, epoch, seq, idx)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS crowd (
+        gw TEXT NOT NULL, zone TEXT NOT NULL, w TEXT NOT NULL, t0 INTEGER NOT NULL,
+        rev INTEGER NOT NULL, body TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (gw, zone, w, t0)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS custom (
+        gw TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, t REAL, body TEXT NOT NULL,
+        epoch TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (gw, key)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS gaps (
         gw TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,
         body TEXT NOT NULL, PRIMARY KEY (gw, epoch, seq, idx)) WITHOUT ROWID;
@@ -114,6 +124,15 @@ export class ConsumerStore {
         [string, string, number, number, string, string, number | null, string]
       >(
         'INSERT OR IGNORE INTO events (gw, epoch, seq, idx, kind, severity, t, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertCrowd: db.prepare<[string, string, string, number, number, string, string, number]>(
+        `INSERT INTO crowd (gw, zone, w, t0, rev, body, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (gw, zone, w, t0) DO UPDATE SET
+           rev = excluded.rev, body = excluded.body, epoch = excluded.epoch, seq = excluded.seq
+         WHERE excluded.rev >= crowd.rev`,
+      ),
+      insertCustom: db.prepare<[string, string, string, number, string, string, number]>(
+        'INSERT OR IGNORE INTO custom (gw, key, name, t, body, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       insertGap: db.prepare<[string, string, number, number, string]>(
         'INSERT OR IGNORE INTO gaps (gw, epoch, seq, idx, body) VALUES (?, ?, ?, ?, ?)',
@@ -227,6 +246,13 @@ export class ConsumerStore {
     } else if (env.kind === 'event') {
       const e = rec as EventRecordIn;
       this.stmts.insertEvent.run(gw, epoch, seq, idx, e.kind, e.severity, e.t, JSON.stringify(e));
+    } else if (env.kind === 'custom') {
+      // The same key is the same record: the first copy stays.
+      const r = rec as CustomRecordIn;
+      this.stmts.insertCustom.run(gw, r.key, r.name, r.t, JSON.stringify(r), epoch, seq);
+    } else if (env.kind === 'crowd') {
+      const r = rec as CrowdRecordIn;
+      this.stmts.upsertCrowd.run(gw, r.id, r.w, r.t0, r.rev, JSON.stringify(r), epoch, seq);
     }
     // Other kinds are kept as batches only: a newer gateway may send what this consumer does
     // not know yet, and must not be refused for it.

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import type {
+  CrowdRecordIn,
+  CustomRecordIn,
   Envelope,
   EventRecordIn,
   GapRecordIn,
@@ -29,6 +31,13 @@ const SCHEMA = `
     gw TEXT NOT NULL, epoch TEXT NOT NULL, seq BIGINT NOT NULL, idx INTEGER NOT NULL,
     kind TEXT NOT NULL, severity TEXT, t BIGINT, body JSONB NOT NULL,
     PRIMARY KEY (gw, epoch, seq, idx));
+  CREATE TABLE IF NOT EXISTS egw_crowd (
+    gw TEXT NOT NULL, zone TEXT NOT NULL, w TEXT NOT NULL, t0 BIGINT NOT NULL,
+    rev INTEGER NOT NULL, body JSONB NOT NULL, epoch TEXT NOT NULL, seq BIGINT NOT NULL,
+    PRIMARY KEY (gw, zone, w, t0));
+  CREATE TABLE IF NOT EXISTS egw_custom (
+    gw TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, t DOUBLE PRECISION, body JSONB NOT NULL,
+    epoch TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (gw, key));
   CREATE TABLE IF NOT EXISTS egw_gaps (
     gw TEXT NOT NULL, epoch TEXT NOT NULL, seq BIGINT NOT NULL, idx INTEGER NOT NULL,
     body JSONB NOT NULL, PRIMARY KEY (gw, epoch, seq, idx));
@@ -235,6 +244,24 @@ export class PgConsumerStore implements ConsumerDb {
       await c.query(
         'INSERT INTO egw_events (gw, epoch, seq, idx, kind, severity, t, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING',
         [gw, epoch, seq, idx, e.kind, e.severity, e.t, JSON.stringify(e)],
+      );
+    } else if (env.kind === 'custom') {
+      // The same key is the same record: the first copy stays.
+      const r = rec as CustomRecordIn;
+      await c.query(
+        `INSERT INTO egw_custom (gw, key, name, t, body, epoch, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (gw, key) DO NOTHING`,
+        [gw, r.key, r.name, r.t, JSON.stringify(r), epoch, seq],
+      );
+    } else if (env.kind === 'crowd') {
+      const r = rec as CrowdRecordIn;
+      await c.query(
+        `INSERT INTO egw_crowd (gw, zone, w, t0, rev, body, epoch, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (gw, zone, w, t0) DO UPDATE SET
+           rev = excluded.rev, body = excluded.body, epoch = excluded.epoch, seq = excluded.seq
+         WHERE excluded.rev >= egw_crowd.rev`,
+        [gw, r.id, r.w, r.t0, r.rev, JSON.stringify(r), epoch, seq],
       );
     }
   }

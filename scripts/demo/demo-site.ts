@@ -13,6 +13,8 @@ export interface DemoSite {
   protocol: '5' | '3.1.1';
   window: string;
   pollMs: number;
+  /** The Node-RED editor's port; none: no Node-RED. */
+  nodeRedPort?: number;
 }
 
 /** Writes the demo's site config: the same kind of file a field engineer writes for a real
@@ -65,7 +67,16 @@ crowd:
 upstream:
   url: ${site.upstreamUrl}
   protocol: "${site.protocol}"
-alarms:
+${
+  site.nodeRedPort
+    ? `nodeRed:
+  # The flow editor on its own port. Its login was generated for this gateway, in
+  # secrets/node-red.json; the flows are saved to flows.json.
+  enabled: true
+  port: ${String(site.nodeRedPort)}
+`
+    : ''
+}alarms:
   # Supply voltage outside 230 V ± 10 % (EN 50160), a stuck or silent meter, a spike.
   - { type: sensor, id: lamp-supply, stream: lamp1/voltage, window: ${site.window}, min: 207, max: 253 }
 ${

@@ -22,6 +22,7 @@ import { packageRoot } from '../../runtime/shared/package-root.js';
 import { freePort } from '../lib/free-port.js';
 import { FramedSerialSimulator } from '../simulators/framed-serial-simulator.js';
 import { ModbusTcpSimulator } from '../simulators/modbus-tcp-simulator.js';
+import { stopSignal } from '../../runtime/lifecycle/stop-signals.js';
 import { PtyPair } from '../simulators/pty-pair.js';
 import { writeDemoSite } from './demo-site.js';
 import { EmbeddedBroker } from './embedded-broker.js';
@@ -39,6 +40,7 @@ Options:
   --window LENGTH     summary window, ISO-8601 (default PT1M; PT10S shows results sooner)
   --poll-ms N         how often the meter is read, ms (default 1000)
   --data-dir DIR      where the site config, store and log go (default .demo)
+  --node-red-port N   the Node-RED editor's port (default 1880; off: no Node-RED)
   -h, --help          show this help
 `;
 
@@ -56,6 +58,7 @@ const { values: args } = (() => {
         window: { type: 'string', default: 'PT1M' },
         'poll-ms': { type: 'string', default: '1000' },
         'data-dir': { type: 'string', default: '.demo' },
+        'node-red-port': { type: 'string', default: '1880' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -73,6 +76,12 @@ if (windowMs === undefined || !tilesADay(windowMs))
 const pollMs = Number(args['poll-ms']);
 if (!Number.isInteger(pollMs) || pollMs < 100)
   fail(`--poll-ms ${args['poll-ms']} is not a whole number of at least 100`);
+const nodeRedPort = args['node-red-port'] === 'off' ? undefined : Number(args['node-red-port']);
+if (
+  nodeRedPort !== undefined &&
+  !(Number.isInteger(nodeRedPort) && nodeRedPort >= 1 && nodeRedPort <= 65535)
+)
+  fail(`--node-red-port ${args['node-red-port']} is not a port (1 to 65535) or off`);
 if (args.protocol !== '5' && args.protocol !== '3.1.1')
   fail(`--protocol ${args.protocol} is not 5 or 3.1.1`);
 
@@ -114,6 +123,7 @@ const siteFile = writeDemoSite({
   window: args.window,
   pollMs,
   ...(pty ? { thermalPath: pty.gatewayEnd } : {}),
+  ...(nodeRedPort ? { nodeRedPort } : {}),
   ...(args.window === 'PT1M'
     ? { modelBundle: join(packageRoot(), 'models', 'lamp-circuit-ae', 'bundle') }
     : {}),
@@ -171,6 +181,13 @@ say(
     ? '  crowd      zone "pavement", 10 m² under a simulated GY-MCU90640 thermal array (serial on a pty): people counted on the box, frames never leave it; the crowd swells and ebbs every 10 min'
     : '  crowd      (no socat on this machine: apt-get install socat adds a simulated thermal array and its crowd zone)',
 );
+const nodeRed = gateway.status().nodeRed;
+if (nodeRed)
+  say(
+    nodeRed.state === 'running'
+      ? `  node-red   editor ${nodeRed.url} : log in with the user and password in ${shown(nodeRed.secretsFile)} (generated for this gateway); flows in ${shown(nodeRed.flowFile)}`
+      : `  node-red   NOT RUNNING: ${nodeRed.reason ?? nodeRed.state} (the gateway runs without it; --node-red-port picks another port)`,
+  );
 say('  Ctrl-C stops everything. Run it again and the store carries on where it left off.');
 say('');
 
@@ -189,11 +206,7 @@ const crowdWatch = setInterval(() => {
   );
 }, 1000);
 
-const signal = await new Promise<string>((resolveSignal) => {
-  process.once('SIGINT', () => resolveSignal('SIGINT'));
-  process.once('SIGTERM', () => resolveSignal('SIGTERM'));
-});
-process.once('SIGINT', () => process.exit(130));
+const { signal } = await stopSignal(() => process.exit(130));
 say(`\n${signal}: stopping`);
 clearInterval(crowdWatch);
 const reports = await gateway.stop();

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import type { CrowdFlowRecord } from '../../runtime/crowd/crowd-flow.js';
 import { unitSymbol } from '../../runtime/shared/units.js';
 
 interface SummaryRecord {
@@ -92,8 +93,8 @@ export class UpstreamPrinter {
   }
 }
 
-/** The lines a data message prints as: a summary as a small table, an event (an alarm) as one
- * line each, anything else (gaps) as its kind and size. */
+/** The lines a data message prints as: a summary as a small table, an event (an alarm) or a
+ * crowd window as one line each, anything else (gaps) as its kind and size. */
 export function describeMessage(env: Envelope, now: string): string[] {
   const head = `${now}  upstream ← ${env.gw} ${env.kind} seq ${String(env.seq)}`;
   if (env.kind === 'event')
@@ -101,6 +102,11 @@ export function describeMessage(env: Envelope, now: string): string[] {
       const evidence = e.data.evidence ? ` ${JSON.stringify(e.data.evidence)}` : '';
       return `${head}: ${e.kind} ${e.data.state ?? ''} (${e.data.subject ?? '?'}, ${e.severity})${evidence}`;
     });
+  if (env.kind === 'crowd')
+    return (env.recs as CrowdFlowRecord[]).map(
+      (c) =>
+        `${head}: CrowdFlowObserved ${c.id}, window ${hhmmss(c.t0)}Z + ${c.w}: up to ${String(c.peopleCountMax)} people (mean ${c.peopleCountAvg.toFixed(1)}), ${c.densityMax.toFixed(2)} per m², level of service ${c.levelOfService}${c.congested ? ', congested' : ''}`,
+    );
   if (env.kind !== 'summary') return [`${head}, ${String(env.recs.length)} records`];
   const recs = env.recs as SummaryRecord[];
   const first = recs[0];

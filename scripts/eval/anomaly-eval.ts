@@ -17,8 +17,8 @@ import {
   nabBody,
   skabBody,
   skabFigures,
-  writeReport,
 } from './anomaly-report.js';
+import { writeReport } from './report-file.js';
 import { loadDaiad } from './daiad-data.js';
 import { evaluateDaiad } from './daiad-eval.js';
 import { evaluateLamp, loadLampProfile } from './lamp-eval.js';

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DaiadResult, EventOutcome } from './daiad-eval.js';
 import type { LampResult } from './lamp-eval.js';
 import type { SkabSet } from './skab-data.js';
@@ -87,21 +85,6 @@ function table(events: Record<string, KindSummary>, delayUnit: string): string {
       ([k, s]) => `| ${k} | ${s.events} | ${s.found} | ${s.recall} | ${s.median_delay ?? '—'} |`,
     ),
   ].join('\n');
-}
-
-export function writeReport(
-  outDir: string,
-  name: string,
-  title: string,
-  command: string,
-  figures: Record<string, unknown>,
-  body: string,
-): void {
-  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(figures, null, 2)}\n`);
-  writeFileSync(
-    join(outDir, `${name}.md`),
-    `# ${title}\n\n\`${command}\`, ${new Date().toISOString().slice(0, 10)}. Raw figures: [${name}.json](${name}.json).\n\n${body}\n`,
-  );
 }
 
 export function daiadBody(all: Record<string, unknown>, heldOut: Record<string, unknown>): string {

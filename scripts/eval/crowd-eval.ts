@@ -15,13 +15,21 @@
  * forecast (same hour one week earlier), per sensor and overall, ends with one JSON line and
  * writes docs/benchmarks/crowd-pedestrians.{md,json}.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadForecastBundle } from '../../runtime/crowd/forecast-bundle.js';
 import { victorianHolidays } from '../../runtime/crowd/holidays.js';
 import { packageRoot } from '../../runtime/shared/package-root.js';
 import { loadCountSeries } from './pedestrian-data.js';
-import { evaluatePedestrians, GRID, selectOnValidation } from './pedestrian-eval.js';
+import {
+  combined,
+  evaluatePedestrians,
+  GRID,
+  seasonalOnly,
+  selectOnValidation,
+} from './pedestrian-eval.js';
+import { writeReport } from './report-file.js';
 import { GENERATOR_FLAGS, runThermal } from './thermal-run.js';
 
 const DATASETS = ['pedestrians', 'thermal'];
@@ -44,6 +52,10 @@ const { values: args } = parseArgs({
     'zone-area': { type: 'string', default: '20' },
     scheme: { type: 'string', default: 'fruin-walkway' },
     bundle: { type: 'string', default: join(packageRoot(), 'models', 'crowd', 'bundle') },
+    'forecast-bundle': {
+      type: 'string',
+      default: join(packageRoot(), 'models', 'crowd-forecast', 'bundle'),
+    },
   },
 });
 const dataset = args.dataset ?? '';
@@ -81,7 +93,18 @@ if (args.holidays === 'victoria')
 const isHoliday = holidays.size > 0 ? (day: number): boolean => holidays.has(day) : undefined;
 
 const selection = selectOnValidation(series, TEST_WEEKS, VALIDATION_WEEKS, isHoliday);
-const r = evaluatePedestrians(series, TEST_WEEKS, selection.chosen);
+let forecastBundle: ReturnType<typeof loadForecastBundle>;
+try {
+  forecastBundle = loadForecastBundle(args['forecast-bundle']);
+} catch (e) {
+  fail((e as Error).message);
+}
+const seasonal = evaluatePedestrians(series, TEST_WEEKS, seasonalOnly(selection.chosen));
+const r = evaluatePedestrians(
+  series,
+  TEST_WEEKS,
+  combined(forecastBundle.params, selection.chosen),
+);
 const round = (x: number, d = 3): number => Number(x.toFixed(d));
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const { weeks, decay, dayWeight } = selection.chosen;
@@ -95,6 +118,10 @@ const figures = {
   mase_24h: round(r.mase24h),
   relative_mae_1h: round(r.relativeMae1h),
   relative_mae_24h: round(r.relativeMae24h),
+  seasonal_only_mase_1h: round(seasonal.mase1h),
+  seasonal_only_mase_24h: round(seasonal.mase24h),
+  forecast_bundle: `${forecastBundle.card.name} ${forecastBundle.card.version}`,
+  memory_hours: forecastBundle.params.memoryHours,
   chosen: { weeks, decay, dayWeight, holidays: args.holidays },
   validation_mase_1h: round(selection.validation.mase1h),
   validation_mase_24h: round(selection.validation.mase24h),
@@ -110,17 +137,29 @@ const figures = {
   })),
 };
 const command = `npm run eval:crowd -- --dataset pedestrians --holidays ${args.holidays}${args.data ? ` --data ${args.data}` : ''}`;
-const body = `The crowding forecast (runtime/crowd/count-forecaster.ts) on ${String(r.sensors.length)} sensors of
+const body = `The crowding forecast (runtime/crowd/crowd-forecast.ts) on ${String(r.sensors.length)} sensors of
 \`${String(figures.file)}\`. Test period: the last ${String(TEST_WEEKS)} weeks (${figures.test_from} to ${figures.test_to});
 every test hour is a forecast origin that sees only the counts before it (rolling origins).
 
-The forecaster: the median of the same hour of the week over the last \`weeks\` weeks (public
+The forecast is the plain average of two forecasts:
+
+- **Seasonal rule** (count-forecaster.ts): the median of the same hour of the week over the last \`weeks\` weeks (public
 holidays ${args.holidays === 'victoria' ? '(Victoria) ' : ''}treated as Sundays and left out of other days' medians), corrected by the
 last day's departure × \`dayWeight\` and by the last hour's departure × \`decay\`^hours ahead (in
 log space). Its settings were chosen among ${String(selection.tried)} (weeks ${GRID.weeks.join('/')}, decay ${GRID.decay.join('/')},
 dayWeight ${GRID.dayWeight.join('/')}) on the ${String(VALIDATION_WEEKS)} weeks before the test period, with the file cut at the
 test period's start: weeks ${String(weeks)}, decay ${String(decay)}, dayWeight ${String(dayWeight)} (validation MASE
 ${String(figures.validation_mase_1h)} at 1 h, ${String(figures.validation_mase_24h)} at 24 h).
+- **Learned correction** (forecast-correction.ts): a linear model of the departure from the
+seasonal median (log space) per horizon, on the last hours', last day's, same hour yesterday's
+and last week's departures and the day's usual shape. It starts from the prior in the bundle
+\`${figures.forecast_bundle}\` (models/crowd-forecast, trained by \`npm run train:forecast\` on the
+weeks before the test period) and learns online from every count, forgetting with a memory of
+${String(figures.memory_hours)} hours (chosen by train:forecast on its validation weeks), so each sensor
+gets its own coefficients.
+
+The seasonal rule alone scores MASE ${String(figures.seasonal_only_mase_1h)} at 1 h and
+${String(figures.seasonal_only_mase_24h)} at 24 h on the same test hours.
 
 **MASE** is the forecast's mean absolute error over the in-sample mean absolute error of the
 seasonal-naive forecast (same hour one week earlier) on the period before the test (Hyndman
@@ -138,10 +177,13 @@ ${figures.per_sensor.map((s) => `| ${s.sensor} | ${String(s.mase_1h)} | ${String
 
 ${String(figures.ms_per_forecast)} ms per forecast.
 `;
-writeFileSync(join(args.out, 'crowd-pedestrians.json'), `${JSON.stringify(figures, null, 2)}\n`);
-writeFileSync(
-  join(args.out, 'crowd-pedestrians.md'),
-  `# Crowding forecast on pedestrian counts\n\n\`${command}\`, ${new Date().toISOString().slice(0, 10)}. Raw figures: [crowd-pedestrians.json](crowd-pedestrians.json).\n\n${body}`,
+writeReport(
+  args.out,
+  'crowd-pedestrians',
+  'Crowding forecast on pedestrian counts',
+  command,
+  figures,
+  body,
 );
 console.log(
   `pedestrians: ${String(r.sensors.length)} sensors, test ${figures.test_from}..${figures.test_to}: MASE ${String(figures.mase_1h)} at 1 h, ${String(figures.mase_24h)} at 24 h (relative MAE ${String(figures.relative_mae_1h)}, ${String(figures.relative_mae_24h)}); weeks ${String(weeks)}, decay ${String(decay)}, dayWeight ${String(dayWeight)} chosen on validation`,

@@ -1,4 +1,6 @@
 import { CountForecaster, type ForecasterOptions } from '../../runtime/crowd/count-forecaster.js';
+import { CrowdForecast } from '../../runtime/crowd/crowd-forecast.js';
+import type { ForecastParams } from '../../runtime/crowd/forecast-correction.js';
 import type { CountSeries } from './pedestrian-data.js';
 
 const HOUR = 3_600_000;
@@ -23,6 +25,22 @@ export interface SensorScores {
   h24: HorizonScores;
 }
 
+/** What is evaluated: the seasonal forecaster alone, or the crowding forecast. */
+export interface Forecaster {
+  observe(hourMs: number, count: number): void;
+  forecast(originMs: number, targetMs: number): number;
+}
+
+export const seasonalOnly =
+  (options: ForecasterOptions): (() => Forecaster) =>
+  () =>
+    new CountForecaster(options);
+
+export const combined =
+  (params: ForecastParams, options: ForecasterOptions): (() => Forecaster) =>
+  () =>
+    new CrowdForecast(params, options);
+
 export interface PedestrianResult {
   testFromMs: number;
   testToMs: number;
@@ -44,7 +62,7 @@ export interface PedestrianResult {
 export function evaluatePedestrians(
   series: readonly CountSeries[],
   testWeeks: number,
-  options: ForecasterOptions,
+  make: () => Forecaster,
 ): PedestrianResult {
   const end = Math.max(...series.map((s) => s.hourMs.at(-1) ?? 0)) + HOUR;
   const testFrom = end - testWeeks * WEEK;
@@ -63,7 +81,7 @@ export function evaluatePedestrians(
       }
     }
     const scale = scaleN > 0 ? scaleSum / scaleN : NaN;
-    const f = new CountForecaster(options);
+    const f = make();
     let trainHours = 0;
     for (const [i, h] of s.hourMs.entries())
       if (h < testFrom) {
@@ -140,19 +158,17 @@ export function selectOnValidation(
   validationWeeks: number,
   isHoliday: ((dayMs: number) => boolean) | undefined,
 ): Selection {
-  const end = Math.max(...series.map((s) => s.hourMs.at(-1) ?? 0)) + HOUR;
-  const cut = end - testWeeks * WEEK;
-  const before = series.map((s) => {
-    const k = s.hourMs.filter((h) => h < cut).length;
-    return { sensor: s.sensor, hourMs: s.hourMs.slice(0, k), count: s.count.slice(0, k) };
-  });
   let best: Selection | undefined;
   let tried = 0;
   for (const weeks of GRID.weeks)
     for (const decay of GRID.decay)
       for (const dayWeight of GRID.dayWeight) {
         const options = { weeks, decay, dayWeight, ...(isHoliday ? { isHoliday } : {}) };
-        const r = evaluatePedestrians(before, validationWeeks, options);
+        const r = evaluatePedestrians(
+          cutBefore(series, testWeeks),
+          validationWeeks,
+          seasonalOnly(options),
+        );
         tried++;
         if (!best || r.mase1h + r.mase24h < best.validation.mase1h + best.validation.mase24h)
           best = {
@@ -164,4 +180,14 @@ export function selectOnValidation(
       }
   if (!best) throw new Error('no settings to try');
   return { ...best, tried };
+}
+
+/** The series without their last `weeks` weeks (the file's end is the latest hour of any). */
+export function cutBefore(series: readonly CountSeries[], weeks: number): CountSeries[] {
+  const end = Math.max(...series.map((s) => s.hourMs.at(-1) ?? 0)) + HOUR;
+  const cut = end - weeks * WEEK;
+  return series.map((s) => {
+    const k = s.hourMs.filter((h) => h < cut).length;
+    return { sensor: s.sensor, hourMs: s.hourMs.slice(0, k), count: s.count.slice(0, k) };
+  });
 }

@@ -1,9 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { TRAINING_RANGE } from '../../models/crowd/count-cnn.js';
 import type { ThermalSettings } from '../../models/crowd/thermal-generator.js';
 import { verifyBundle } from '../../runtime/models/model-bundle.js';
 import { GENERATOR_FLAGS, settingsFrom } from '../thermal/generate.js';
+import { writeReport } from './report-file.js';
 import { evaluateThermal } from './thermal-eval.js';
 
 export { GENERATOR_FLAGS };
@@ -93,14 +93,7 @@ ${figures.mae <= 0.5 && figures.los_accuracy >= 0.95 ? 'The count targets are me
 
 MAE by true count: ${r.byCount.map((b) => `${String(b.count)}: ${b.mae.toFixed(2)}`).join(', ')}.
 `;
-  writeFileSync(
-    join(args.out ?? '.', 'crowd-thermal.json'),
-    `${JSON.stringify(figures, null, 2)}\n`,
-  );
-  writeFileSync(
-    join(args.out ?? '.', 'crowd-thermal.md'),
-    `# Thermal crowd counting\n\n\`${command}\`, ${new Date().toISOString().slice(0, 10)}. Raw figures: [crowd-thermal.json](crowd-thermal.json).\n\n${body}`,
-  );
+  writeReport(args.out ?? '.', 'crowd-thermal', 'Thermal crowd counting', command, figures, body);
   console.log(
     `thermal: ${String(frames)} frames, MAE ${String(figures.mae)}, level of service exact ${String(figures.los_accuracy)}, ${String(figures.ms_per_frame)} ms per frame (${r.backend})`,
   );

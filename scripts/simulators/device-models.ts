@@ -2,6 +2,7 @@ import { a02yyuwModel } from '../../devices/dfrobot-a02yyuw/simulator.js';
 import { urm14Device } from '../../devices/dfrobot-urm14/simulator.js';
 import { sdm120Device } from '../../devices/eastron-sdm120/simulator.js';
 import { sdm630Device } from '../../devices/eastron-sdm630/simulator.js';
+import { peopleCounterDevice } from '../../devices/generic-modbus-people-counter/simulator.js';
 import { pressureTransmitterDevice } from '../../devices/generic-rs485-pressure/simulator.js';
 import { gyMcu90640Model } from '../../devices/gy-mcu90640/simulator.js';
 import { sds011Model } from '../../devices/nova-sds011/simulator.js';
@@ -25,6 +26,7 @@ const REGISTER_DEVICES: Record<string, RegisterFactory> = {
   'tuf-2000m': tuf2000mDevice,
   'dfrobot-urm14': urm14Device,
   'generic-rs485-pressure': pressureTransmitterDevice,
+  'generic-modbus-people-counter': peopleCounterDevice,
 };
 
 const FRAMED_MODELS: Record<string, (options: { seed?: number }) => FramedDeviceModel> = {

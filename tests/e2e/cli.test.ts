@@ -45,7 +45,7 @@ describe('edge-gw check', () => {
     const file = join(tempDir(), 'site.yaml');
     writeFileSync(
       file,
-      readFileSync(join(fixtures, 'good/minimal.yaml'), 'utf8') + 'nodeRed: { enabled: true }\n',
+      readFileSync(join(fixtures, 'good/minimal.yaml'), 'utf8') + 'statusPage: { enabled: true }\n',
     );
     const result = await edgeGw('check', '--config', file);
     expect(result.code).toBe(1);
@@ -53,8 +53,33 @@ describe('edge-gw check', () => {
       `${file} is a valid site config, but this build cannot run all of it:`,
     );
     expect(result.stderr).toMatch(
-      /site\.yaml:16:\d+ nodeRed\.enabled: the embedded Node-RED is not supported by this build yet/,
+      /site\.yaml:16:\d+ statusPage\.enabled: the status page is not supported by this build yet/,
     );
+  });
+});
+
+describe('edge-gw flow install', () => {
+  it('installs an example flow, keeps existing flows without --force, and names unknown examples', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'site.yaml');
+    writeFileSync(file, readFileSync(join(fixtures, 'good/minimal.yaml'), 'utf8'));
+    const first = await edgeGw('flow', 'install', 'lamp-pole', '--config', file);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('the flow names pavement, lamp, which this site does not have');
+    const flows = join(dir, 'data', 'flows.json');
+    writeFileSync(flows, '[{"id":"mine","type":"tab"}]');
+    const again = await edgeGw('flow', 'install', 'lamp-pole', '--config', file);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `${flows} already holds this site's flows; --force replaces them`,
+    );
+    expect(readFileSync(flows, 'utf8')).toBe('[{"id":"mine","type":"tab"}]');
+    const forced = await edgeGw('flow', 'install', 'lamp-pole', '--config', file, '--force');
+    expect(forced.code).toBe(0);
+    expect(readFileSync(`${flows}.backup`, 'utf8')).toBe('[{"id":"mine","type":"tab"}]');
+    const unknown = await edgeGw('flow', 'install', 'lamp-post', '--config', file);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no example flow "lamp-post"; the examples are: lamp-pole');
   });
 });
 

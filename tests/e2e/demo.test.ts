@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Mosquitto } from '../harness/mosquitto.js';
 import { LongRunning } from '../harness/processes.js';
 import { SummaryCollector } from '../harness/summary-collector.js';
+import { freePort } from '../harness/node-red-site.js';
 import { tempDir } from '../harness/temp-dir.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -23,14 +24,16 @@ function npmStart(dataDir: string, ...args: string[]): LongRunning {
   return demo;
 }
 
-/** Rows waiting in the demo's outbox, read from its store file while it runs. */
+/** Summary rows waiting in the demo's outbox: one per closed window. */
 function pendingInStore(dataDir: string): number {
   const file = join(dataDir, 'store.db');
   if (!existsSync(file)) return 0;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return (
-      db.prepare('SELECT count(*) AS n FROM outbox WHERE acked_ms IS NULL').get() as { n: number }
+      db
+        .prepare("SELECT count(*) AS n FROM outbox WHERE acked_ms IS NULL AND kind = 'summary'")
+        .get() as { n: number }
     ).n;
   } finally {
     db.close();
@@ -40,8 +43,16 @@ function pendingInStore(dataDir: string): number {
 describe('npm start', () => {
   it('shows a one-minute summary arriving upstream within about 70 s, and stops cleanly on Ctrl-C', async () => {
     const t0 = Date.now();
-    const demo = npmStart(tempDir('demo-'));
+    const { port } = await freePort();
+    const demo = npmStart(tempDir('demo-'), '--node-red-port', String(port));
     await waitFor(() => demo.stdout.includes('Ctrl-C stops everything'), 'the banner', 30_000);
+    // The flow editor, behind the login generated for this gateway: 401 without it.
+    expect(demo.stdout).toMatch(
+      new RegExp(
+        `node-red {3}editor http://127\\.0\\.0\\.1:${String(port)}/ : log in with the user and password in \\S+secrets/node-red\\.json`,
+      ),
+    );
+    expect((await fetch(`http://127.0.0.1:${String(port)}/flows`)).status).toBe(401);
     expect(demo.stdout).toMatch(
       /meter {6}simulated Eastron SDM120, Modbus TCP on 127\.0\.0\.1:\d+/,
     );
@@ -81,6 +92,8 @@ describe('npm start', () => {
     const dataDir = tempDir('demo-');
     const demo = npmStart(
       dataDir,
+      '--node-red-port',
+      'off',
       '--upstream',
       broker.url,
       '--window',

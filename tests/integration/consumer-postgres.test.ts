@@ -73,6 +73,7 @@ describe.skipIf(!available)('reference consumer on PostgreSQL (DATABASE_URL)', (
       'egw_summaries',
       'egw_events',
       'egw_gaps',
+      'egw_crowd',
       'egw_cursors',
     ])
       await store.query(`DELETE FROM ${t} WHERE gw = $1`, [gw]);
@@ -99,6 +100,29 @@ describe.skipIf(!available)('reference consumer on PostgreSQL (DATABASE_URL)', (
     );
     expect(applied.cursor).toBe(7);
     expect(await store.unaccounted(gw, 'E1', [1, 2, 3, 4, 5, 6, 7, 8])).toEqual([8]);
+  });
+
+  it('keeps one CrowdFlowObserved record per zone window, the higher revision winning', async () => {
+    const g = `${gw}-crowd`;
+    const crowd = (rev: number, max: number) => ({
+      type: 'CrowdFlowObserved',
+      id: 'plaza',
+      w: 'PT1M',
+      t0: 0,
+      rev,
+      peopleCountMax: max,
+    });
+    await store.apply(env(g, 1, 'crowd', [crowd(0, 5)]), 1);
+    await store.apply(env(g, 2, 'crowd', [crowd(1, 6)]), 2);
+    await store.apply(env(g, 3, 'crowd', [crowd(0, 5)]), 3);
+    expect(
+      await store.query(
+        "SELECT zone, rev, (body->>'peopleCountMax')::int AS max FROM egw_crowd WHERE gw = $1",
+        [g],
+      ),
+    ).toEqual([{ zone: 'plaza', rev: 1, max: 6 }]);
+    for (const t of ['egw_batches', 'egw_crowd', 'egw_cursors'])
+      await store.query(`DELETE FROM ${t} WHERE gw = $1`, [g]);
   });
 
   it('counts a split row as stored only when all its parts have arrived', async () => {

@@ -3,10 +3,12 @@
  * hour of history; the next hour and the same hour tomorrow are forecast as readings. After a
  * restart the forecaster picks up the hourly windows the store holds. A real store.
  */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../runtime/clock/manual-clock.js';
 import { CrowdZoneSchema, type CrowdZoneConfig } from '../../runtime/config/crowd-schema.js';
-import { CrowdEngine } from '../../runtime/crowd/crowd-engine.js';
+import { CrowdEngine, DEFAULT_FORECAST_BUNDLE } from '../../runtime/crowd/crowd-engine.js';
 import { silentLog } from '../../runtime/log/logger.js';
 import { fillDefaults } from '../../runtime/shared/fill-defaults.js';
 import type { Reading } from '../../runtime/shared/reading.js';
@@ -38,8 +40,14 @@ function hourWindow(t0: number, people: number): ClosedWindow {
   };
 }
 
-async function engine(store: Store, clock: ManualClock, pushed: Reading[]): Promise<CrowdEngine> {
+async function engine(
+  store: Store,
+  clock: ManualClock,
+  pushed: Reading[],
+  forecastBundle?: string,
+): Promise<CrowdEngine> {
   const e = new CrowdEngine({
+    ...(forecastBundle ? { forecastBundle } : {}),
     zones: [zone],
     store,
     clock,
@@ -73,6 +81,7 @@ describe('the crowding forecast in the gateway', () => {
     const f = first.status()[0]?.forecast;
     expect(f?.nextHour).toBeCloseTo(pattern(next), 1);
     expect(f?.in24h).toBeCloseTo(pattern(next + 23 * HOUR), 1);
+    expect(first.status()[0]?.forecastBy).toMatch(/^crowd-forecast /);
     const points = new Set(pushed.map((r) => `${r.device}/${r.point}`));
     expect(points).toEqual(new Set(['plaza/forecastNextHour', 'plaza/forecastIn24h']));
     expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(5 * 168);
@@ -84,6 +93,31 @@ describe('the crowding forecast in the gateway', () => {
     second.onWindows([hourWindow(next, pattern(next))]);
     expect(second.status()[0]?.forecast?.nextHour).toBeCloseTo(pattern(next + HOUR), 1);
     await second.stop();
+    await store.stop();
+  });
+
+  it('refuses an altered forecast bundle with a model_refused alarm, and forecasts by the seasonal rule', async () => {
+    const dir = tempDir();
+    const bundle = join(dir, 'bundle');
+    cpSync(DEFAULT_FORECAST_BUNDLE, bundle, { recursive: true });
+    const file = join(bundle, 'forecast.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"ridge":', '"ridge":1e3,"x":'));
+    const clock = manualClock();
+    const { store } = storeAndIngest(dir, clock);
+    await store.start();
+    const e = await engine(store, clock, [], bundle);
+    const [refused] = store.events.ofKind('model_refused');
+    expect(refused).toMatchObject({
+      severity: 'alarm',
+      data: { subject: 'crowd-forecast', state: 'raised' },
+    });
+    expect(JSON.stringify(refused?.data)).toMatch(/forecast\.json: sha256 .* does not match/);
+    expect(e.status()[0]?.forecastBy).toBe('seasonal rule (forecast bundle refused)');
+    const start = Math.floor(clock.wallMs() / HOUR) * HOUR - 2 * 168 * HOUR;
+    for (let h = 0; h < 2 * 168; h++)
+      e.onWindows([hourWindow(start + h * HOUR, pattern(start + h * HOUR))]);
+    expect(e.status()[0]?.forecast?.nextHour).toBeCloseTo(pattern(start + 2 * 168 * HOUR), 1);
+    await e.stop();
     await store.stop();
   });
 

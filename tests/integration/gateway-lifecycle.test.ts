@@ -90,9 +90,9 @@ describe('the gateway lifecycle', () => {
 
   it('refuses, by name, config parts this build cannot run', () => {
     const { config } = testSite({ dir: tempDir(), simulatorPort: 1, upstreamUrl: site.broker.url });
-    config.nodeRed.enabled = true;
+    config.statusPage.enabled = true;
     expect(
       () => new Gateway({ config, catalogue, clock: manualClock(), log: silentLog() }),
-    ).toThrow('nodeRed.enabled: the embedded Node-RED is not supported by this build yet');
+    ).toThrow('statusPage.enabled: the status page is not supported by this build yet');
   });
 });

@@ -213,6 +213,34 @@ describe('the learned detector in the gateway', () => {
     }
   });
 
+  it("scores a flow's input in the worker: usual values low, far-off values above the threshold", async () => {
+    const s = await calibratedSite();
+    const g = await running(s);
+    try {
+      const card = JSON.parse(
+        readFileSync(join(s.config.models[0]?.bundle ?? '', 'card.json'), 'utf8'),
+      ) as { input: { window: number }; normalisation: { mean: number[]; std: number[] } };
+      const { mean, std } = card.normalisation;
+      const rows = (shift: number): number[] =>
+        Array.from({ length: card.input.window }, () =>
+          mean.map((m, i) => m + shift * (std[i] ?? 1) * (i === 1 ? 1 : 0)),
+        ).flat();
+      const usual = await g.models.infer('lamp-ae', rows(0));
+      const farOff = await g.models.infer('lamp-ae', rows(12));
+      expect(usual.threshold).toBe(g.models.status().models[0]?.threshold);
+      expect(usual.score).toBeLessThan(usual.threshold);
+      expect(farOff.score).toBeGreaterThan(farOff.threshold);
+      await expect(g.models.infer('lamp-ae', [1, 2, 3])).rejects.toThrow(
+        /model "lamp-ae" reads \d+ rows of lamp1\/voltage, lamp1\/activePower: \d+ finite numbers, row by row \(got 3\)/,
+      );
+      await expect(g.models.infer('pump-ae', rows(0))).rejects.toThrow(
+        'no running model "pump-ae" on this gateway (running: lamp-ae)',
+      );
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('runs a shadow version beside the active one, promotes it, and rolls back', async () => {
     const s = await calibratedSite();
     const v2 = join(s.dir, 'bundles', 'lamp-ae-v2');

@@ -32,7 +32,67 @@ const env = (seq: number, kind: string, recs: unknown[]): Envelope => ({
   recs,
 });
 
+const crowd = (t0: number, rev: number, max: number) => ({
+  type: 'CrowdFlowObserved',
+  id: 'plaza',
+  w: 'PT1M',
+  t0,
+  rev,
+  dateObservedFrom: new Date(t0).toISOString(),
+  dateObservedTo: new Date(t0 + 60_000).toISOString(),
+  peopleCountInstant: max,
+  peopleCountMax: max,
+  peopleCountAvg: max,
+  peopleDensity: max / 10,
+  densityAvg: max / 10,
+  densityMax: max / 10,
+  measuredArea: 10,
+  levelOfService: 'C',
+  losScheme: 'fruin-walkway',
+  congested: false,
+  observations: 60,
+});
+
 describe('ConsumerStore', () => {
+  it("keeps a flow's custom record once per key", () => {
+    const store = new ConsumerStore(join(tempDir(), 'c.db'));
+    const rec = (free: number) => ({ key: 'lot/10:00', name: 'lot_counts', t: 0, data: { free } });
+    store.apply(env(1, 'custom', [rec(3)]), 1);
+    // Sent again (at least once): the same key is the same record.
+    store.apply(env(2, 'custom', [rec(3)]), 2);
+    expect(store.query('SELECT key, name, body FROM custom')).toEqual([
+      { key: 'lot/10:00', name: 'lot_counts', body: JSON.stringify(rec(3)) },
+    ]);
+    store.close();
+  });
+
+  it('keeps one CrowdFlowObserved record per zone window, the higher revision winning', () => {
+    const store = new ConsumerStore(join(tempDir(), 'c.db'));
+    store.apply(env(1, 'crowd', [crowd(0, 0, 5), crowd(60_000, 0, 7)]), 1);
+    store.apply(env(2, 'crowd', [crowd(0, 1, 6)]), 2);
+    store.apply(env(3, 'crowd', [crowd(0, 0, 5)]), 3);
+    const rows = store.query<{ t0: number; rev: number; body: string }>(
+      'SELECT t0, rev, body FROM crowd ORDER BY t0',
+    );
+    expect(
+      rows.map((r) => [
+        r.t0,
+        r.rev,
+        (JSON.parse(r.body) as { peopleCountMax: number }).peopleCountMax,
+      ]),
+    ).toEqual([
+      [0, 1, 6],
+      [60_000, 0, 7],
+    ]);
+    // A crowd record that is not CrowdFlowObserved-shaped is refused with where it is wrong.
+    const bad = checkMessage(
+      JSON.stringify(env(4, 'crowd', [{ ...crowd(0, 0, 5), levelOfService: 'G' }])),
+    );
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.reason).toMatch(/^recs\/0\/levelOfService/);
+    store.close();
+  });
+
   it('stores a batch once, upserts by record key with the higher revision winning', () => {
     const store = new ConsumerStore(join(tempDir(), 'c.db'));
     expect(store.apply(env(1, 'summary', [summary(0, 0, 60)]), 1)).toEqual({

@@ -1,4 +1,9 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { describe, expect, it } from 'vitest';
+import { crowdFlowRecords } from '../../../runtime/crowd/crowd-flow.js';
+import { CrowdRecordSchema } from '../../../runtime/sync/message-schema.js';
+import type { ClosedWindow } from '../../../runtime/windows/window-aggregator.js';
+import { addValue, emptyStats } from '../../../runtime/windows/window-stats.js';
 import { CrowdZone, ZONE_DEFAULTS } from '../../../runtime/crowd/crowd-zone.js';
 import { levelOfService } from '../../../runtime/crowd/level-of-service.js';
 
@@ -34,29 +39,62 @@ describe('a crowd zone', () => {
     expect(states.join(' ')).toBe('- - - - - raised - - - - - - - - - - cleared');
   });
 
-  it('summarises a window as CrowdFlowObserved with density and level of service', () => {
-    const z = new CrowdZone('stop', { ...ZONE_DEFAULTS, areaM2: 8, scheme: 'fruin-queue' });
-    expect(z.summary(0, 60_000)).toBeUndefined();
-    for (const c of [2, 10, 6]) z.observe(c);
-    expect(z.summary(0, 60_000)).toEqual({
-      type: 'CrowdFlowObserved',
-      id: 'stop',
-      dateObservedFrom: '1970-01-01T00:00:00.000Z',
-      dateObservedTo: '1970-01-01T00:01:00.000Z',
-      peopleCountInstant: 6,
-      peopleCountMax: 10,
-      peopleCountAvg: 6,
-      peopleDensity: 0.75,
-      densityAvg: 0.75,
-      densityMax: 1.25,
-      measuredArea: 8,
-      levelOfService: 'C',
-      losScheme: 'fruin-queue',
-      congested: false,
-      observations: 3,
-    });
-    // The next window starts empty.
-    expect(z.summary(60_000, 120_000)).toBeUndefined();
+  it('makes a CrowdFlowObserved record of each zone in a window, from its readings', () => {
+    const stats = (values: number[]) => {
+      const st = emptyStats();
+      values.forEach((v, i) => addValue(st, v, i * 1000));
+      return st;
+    };
+    const window: ClosedWindow = {
+      lengthMs: 60_000,
+      t0: 0,
+      streams: [
+        {
+          device: 'stop',
+          point: 'peopleCount',
+          stats: stats([2, 10, 6]),
+          clockState: 'synced',
+          rev: 1,
+        },
+        {
+          device: 'stop',
+          point: 'congested',
+          stats: stats([0, 1, 0]),
+          clockState: 'synced',
+          rev: 1,
+        },
+        { device: 'lamp1', point: 'voltage', stats: stats([230]), clockState: 'synced', rev: 0 },
+      ],
+    };
+    const zones = [
+      { id: 'stop', areaM2: 8, scheme: 'fruin-queue' as const },
+      { id: 'quiet', areaM2: 8, scheme: 'fruin-walkway' as const },
+    ];
+    expect(crowdFlowRecords(zones, window)).toEqual([
+      {
+        type: 'CrowdFlowObserved',
+        id: 'stop',
+        w: 'PT1M',
+        t0: 0,
+        rev: 1,
+        dateObservedFrom: '1970-01-01T00:00:00.000Z',
+        dateObservedTo: '1970-01-01T00:01:00.000Z',
+        peopleCountInstant: 6,
+        peopleCountMax: 10,
+        peopleCountAvg: 6,
+        peopleDensity: 0.75,
+        densityAvg: 0.75,
+        densityMax: 1.25,
+        measuredArea: 8,
+        levelOfService: 'C',
+        losScheme: 'fruin-queue',
+        congested: true,
+        observations: 3,
+      },
+    ]);
+    // Every record is what the consumer's schema accepts.
+    const check = TypeCompiler.Compile(CrowdRecordSchema);
+    expect(crowdFlowRecords(zones, window).every((r) => check.Check(r))).toBe(true);
   });
 
   it('refuses a zone without an area', () => {

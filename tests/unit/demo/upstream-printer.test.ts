@@ -56,4 +56,31 @@ describe("the demo's upstream printer", () => {
       'now  upstream ← g gap seq 5, 2 records',
     ]);
   });
+
+  it('prints a crowd window as one line', () => {
+    const lines = describeMessage(
+      {
+        gw: 'lp-demo',
+        seq: 6,
+        kind: 'crowd',
+        recs: [
+          {
+            type: 'CrowdFlowObserved',
+            id: 'pavement',
+            w: 'PT1M',
+            t0: Date.UTC(2026, 10, 21, 11, 44),
+            peopleCountMax: 13,
+            peopleCountAvg: 9.42,
+            densityMax: 1.3,
+            levelOfService: 'E',
+            congested: true,
+          },
+        ],
+      },
+      '11:45:04',
+    );
+    expect(lines).toEqual([
+      '11:45:04  upstream ← lp-demo crowd seq 6: CrowdFlowObserved pavement, window 11:44:00Z + PT1M: up to 13 people (mean 9.4), 1.30 per m², level of service E, congested',
+    ]);
+  });
 });

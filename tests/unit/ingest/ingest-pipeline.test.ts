@@ -48,6 +48,29 @@ describe('IngestPipeline', () => {
     await store.stop();
   });
 
+  it('adds records made from each window in the same commit, and skips a maker that throws', async () => {
+    const clock = manualClock();
+    const { store, ingest } = storeAndIngest(tempDir(), clock);
+    await store.start();
+    await ingest.start();
+    ingest.addWindowRecords('broken', () => {
+      throw new Error('a bug in a maker');
+    });
+    ingest.addWindowRecords('count', (w) => [{ t0: w.t0, streams: w.streams.length }]);
+    ingest.addWindowRecords('nothing', () => []);
+    for (let s = 0; s < 60; s++) {
+      ingest.push(reading(clock, 'voltage', 230));
+      await clock.advance(1000);
+    }
+    await clock.advance(2000);
+    const rows = store.outbox.after(0, 100);
+    expect(rows.map((r) => r.kind)).toEqual(['summary', 'count']);
+    expect(JSON.parse(rows[1]?.body ?? '')).toEqual([{ t0: T0, streams: 1 }]);
+    expect(ingest.stats().commitFailures).toBe(0);
+    await ingest.stop();
+    await store.stop();
+  });
+
   it('rebuilds open windows from the store after a crash, so no committed reading is lost', async () => {
     const dir = tempDir();
     const deadClock = manualClock();
