@@ -1,5 +1,6 @@
 import { stampNow, type Clock } from '../clock/clock.js';
 import type { Log } from '../log/logger.js';
+import type { EventRecord } from '../store/events-table.js';
 import type { Store } from '../store/store.js';
 import type { AlarmTransition } from './alarm.js';
 
@@ -31,4 +32,28 @@ export function writeAlarms(
       `alarm ${t.state}`,
     );
   return true;
+}
+
+/** The alarm transition an event written by `writeAlarms` records; undefined for any other event
+ * (a clock step, a store recovery). */
+export function alarmFromEvent(rec: EventRecord): AlarmTransition | undefined {
+  const d = rec.data as Partial<{
+    subject: unknown;
+    state: unknown;
+    windowEnd: unknown;
+    evidence: unknown;
+  }>;
+  if (typeof d.subject !== 'string' || (d.state !== 'raised' && d.state !== 'cleared'))
+    return undefined;
+  return {
+    name: rec.kind,
+    subject: d.subject,
+    state: d.state,
+    severity: rec.severity,
+    atMs: typeof d.windowEnd === 'number' ? d.windowEnd : (rec.t ?? 0),
+    evidence:
+      d.evidence && typeof d.evidence === 'object'
+        ? (d.evidence as AlarmTransition['evidence'])
+        : {},
+  };
 }

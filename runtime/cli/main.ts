@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../log/logger.js';
-import { packageRoot } from '../shared/package-root.js';
+import { packageVersion } from '../shared/package-root.js';
 import type { CalibrateOptions } from './calibrate-command.js';
 import { checkCommand } from './check-command.js';
 import { flowInstallCommand } from './flow-command.js';
@@ -12,19 +10,12 @@ import { runCommand } from './run-command.js';
 import { scanCommand, type ScanOptions } from './scan-command.js';
 import type { SimulateOptions } from './simulate-command.js';
 
-function version(): string {
-  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
-}
-
 export function buildProgram(): Command {
   const program = new Command('edge-gw')
     .description(
       'Edge gateway runtime: reads Modbus and serial sensors, keeps a durable local store, and syncs window summaries upstream over MQTT.',
     )
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

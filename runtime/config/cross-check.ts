@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DeviceCatalogue } from '../devices/catalogue.js';
 import { alarmIssues, crowdIssues, modelIssues } from './stream-cross-check.js';
+import { isLoopback } from '../shared/loopback.js';
 import { closestMatch } from '../shared/closest-match.js';
 import { formatIsoDuration, parseIsoDuration, tilesADay } from '../shared/iso-duration.js';
 import { show, type SchemaIssue } from '../shared/schema-issues.js';
@@ -135,6 +136,12 @@ export function crossCheck(config: SiteConfig, catalogue: DeviceCatalogue): Sche
 
   issues.push(...storeIssues(config, [...lengths.keys()]));
   issues.push(...checkUpstream(config));
+  if (config.statusPage.open && !isLoopback(config.statusPage.bind))
+    issues.push({
+      path: ['statusPage', 'open'],
+      problem: `the status page is open (no login) on ${config.statusPage.bind}, which other machines can reach`,
+      allowed: 'open: true only with bind 127.0.0.1 or ::1; otherwise the editor login protects it',
+    });
 
   config.models.forEach((model, i) => {
     if (model.enabled && !existsSync(model.bundle))

@@ -410,8 +410,18 @@ export const ConfigSchema = Type.Object(
     statusPage: Type.Object(
       {
         enabled: Type.Boolean({ default: false }),
-        port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+        port: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 8080,
+          description: 'TCP port (0: any free port)',
+        }),
         bind: BindAddress,
+        open: Type.Boolean({
+          default: false,
+          description:
+            "readable without credentials; allowed only on a loopback bind (127.0.0.1, ::1). Otherwise the editor's login is asked for",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -14,7 +14,6 @@ import { IngestPipeline, type IngestStats } from '../ingest/ingest-pipeline.js';
 import { ComponentStack, type StopReport } from '../lifecycle/component-stack.js';
 import { namespaced, type Log } from '../log/logger.js';
 import { parseIsoDuration } from '../shared/iso-duration.js';
-import { formatPath } from '../shared/schema-issues.js';
 import { Store, type CorruptStoreReport } from '../store/store.js';
 import { StoreBudget } from '../store/store-budget.js';
 import { OutboxSender, type SenderStats } from '../sync/outbox-sender.js';
@@ -33,7 +32,12 @@ import { LearnedDetectors, type LearnedDetectorsStatus } from '../models/learned
 import type { BackendName } from '../models/tf-backend.js';
 import { buildDrivers } from './build-drivers.js';
 import { deviceCommands } from './device-commands.js';
-import { unsupportedByThisBuild } from './build-support.js';
+import { alarmFromEvent } from '../anomaly/alarm-writer.js';
+import { ensureEditorSecrets } from '../node-red/editor-secrets.js';
+import { packageVersion } from '../shared/package-root.js';
+import { StatusHistory } from '../status/status-history.js';
+import { diskOf, type StatusReport } from '../status/status-report.js';
+import { StatusServer } from '../status/status-server.js';
 
 export interface GatewayOptions {
   config: SiteConfig;
@@ -135,12 +139,14 @@ export class Gateway {
   /** Every alarm transition written, likewise. */
   private readonly alarmFanout: Fanout<AlarmTransition>;
   private readonly stack: ComponentStack;
+  /** The last hour of values, the backlog and the active alarms, for the status page. */
+  readonly history: StatusHistory;
+  /** The local status page, JSON and metrics, when enabled. */
+  readonly statusServer?: StatusServer;
+  private startedMonoNs: bigint | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     const { config, clock, log } = o;
-    const unsupported = unsupportedByThisBuild(config);
-    if (unsupported.length > 0)
-      throw new Error(unsupported.map((i) => `${formatPath(i.path)}: ${i.problem}`).join('\n'));
 
     const profiles = new Map<string, DeviceProfile>();
     for (const d of config.devices) {
@@ -213,6 +219,28 @@ export class Gateway {
       },
     });
     this.ingest.onOutbox(() => this.sender.wake());
+    const history = new StatusHistory({
+      clock,
+      unitOf,
+      outbox: () => this.store.outbox.stats(),
+      pastAlarms: () =>
+        this.store.events
+          .recent(500)
+          .map(alarmFromEvent)
+          .filter((t) => t !== undefined),
+    });
+    this.history = history;
+    this.readings.add((r) => history.onReading(r));
+    this.alarmFanout.add((t) => history.onAlarm(t));
+    if (config.statusPage.enabled)
+      this.statusServer = new StatusServer({
+        port: config.statusPage.port,
+        bind: config.statusPage.bind,
+        open: config.statusPage.open,
+        login: () => ensureEditorSecrets(config.gateway.dataDir).secrets,
+        report: () => this.report(),
+        log: namespaced(log, 'status'),
+      });
     if (config.crowd.zones.length > 0)
       this.crowd = new CrowdEngine({
         zones: config.crowd.zones,
@@ -317,6 +345,7 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
+    this.startedMonoNs = this.o.clock.monoNs();
     await this.stack.start([
       this.store,
       ...(this.alarms ? [this.alarms] : []),
@@ -324,7 +353,9 @@ export class Gateway {
       this.ingest,
       ...(this.crowd ? [this.crowd] : []),
       this.sender,
+      this.history,
       ...this.drivers,
+      ...(this.statusServer ? [this.statusServer] : []),
       // Last in, first out: flows run on a gateway that is already collecting, and stop first.
       ...(this.nodeRed ? [this.nodeRed] : []),
     ]);
@@ -359,6 +390,21 @@ export class Gateway {
       );
     }
     return new SimulatedGpio();
+  }
+
+  /** The status with what the page adds: history, clock, disk, version. */
+  report(): StatusReport {
+    const clock = this.o.clock;
+    const started = this.startedMonoNs ?? clock.monoNs();
+    return {
+      ...this.status(),
+      version: packageVersion(),
+      generatedMs: clock.wallMs(),
+      uptimeS: Math.round(Number(clock.monoNs() - started) / 1e9),
+      clock: { state: clock.syncState(), wallMs: clock.wallMs(), bootId: clock.bootId },
+      disk: diskOf(this.o.config.gateway.dataDir),
+      history: this.history.snapshot(),
+    };
   }
 
   status(): GatewayStatus {

@@ -24,3 +24,11 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+/** This edge-gw's version, from its package.json. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}

@@ -23,6 +23,7 @@ export class EventsTable {
   >;
   private readonly countStmt: Statement<[], { n: number }>;
   private readonly kindsStmt: Statement<[string], { body: string }>;
+  private readonly recentStmt: Statement<[number], { body: string }>;
   private readonly nthStmt: Statement<[number], { id: number }>;
   private readonly rangeStmt: Statement<
     [number],
@@ -40,6 +41,7 @@ export class EventsTable {
     );
     this.countStmt = db.prepare('SELECT count(*) AS n FROM events');
     this.kindsStmt = db.prepare('SELECT body FROM events WHERE kind = ? ORDER BY id');
+    this.recentStmt = db.prepare('SELECT body FROM events ORDER BY id DESC LIMIT ?');
     this.nthStmt = db.prepare('SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?');
     this.rangeStmt = db.prepare(
       'SELECT count(*) AS n, min(wall_ms) AS lo, max(wall_ms) AS hi FROM events WHERE id <= ?',
@@ -91,6 +93,14 @@ export class EventsTable {
     const r = this.rangeStmt.get(through);
     this.deleteStmt.run(through);
     return { rows: r?.n ?? 0, fromMs: r?.lo ?? null, toMs: r?.hi ?? null };
+  }
+
+  /** The latest `limit` events, oldest first. */
+  recent(limit: number): EventRecord[] {
+    return this.recentStmt
+      .all(limit)
+      .reverse()
+      .map((r) => JSON.parse(r.body) as EventRecord);
   }
 
   ofKind(kind: string): EventRecord[] {

@@ -40,22 +40,6 @@ describe('edge-gw check', () => {
       (JSON.parse(result.stdout) as { store: { commitIntervalMs: number } }).store.commitIntervalMs,
     ).toBe(1000);
   });
-
-  it('exits 1 and says why for a valid config this build cannot run', async () => {
-    const file = join(tempDir(), 'site.yaml');
-    writeFileSync(
-      file,
-      readFileSync(join(fixtures, 'good/minimal.yaml'), 'utf8') + 'statusPage: { enabled: true }\n',
-    );
-    const result = await edgeGw('check', '--config', file);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      `${file} is a valid site config, but this build cannot run all of it:`,
-    );
-    expect(result.stderr).toMatch(
-      /site\.yaml:16:\d+ statusPage\.enabled: the status page is not supported by this build yet/,
-    );
-  });
 });
 
 describe('edge-gw flow install', () => {

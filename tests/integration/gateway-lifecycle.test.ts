@@ -59,6 +59,7 @@ describe('the gateway lifecycle', () => {
     const reports = await gateway.stop();
     expect(reports.map((r) => [r.name, r.outcome])).toEqual([
       ['bus:tcp0', 'stopped'],
+      ['status-history', 'stopped'],
       ['sync', 'stopped'],
       ['ingest', 'stopped'],
       ['store', 'stopped'],
@@ -86,13 +87,5 @@ describe('the gateway lifecycle', () => {
     expect(performance.now() - t0).toBeLessThan(2_000);
     expect(reports.every((r) => r.outcome === 'stopped')).toBe(true);
     expect(clock.pendingTimers()).toBe(0);
-  });
-
-  it('refuses, by name, config parts this build cannot run', () => {
-    const { config } = testSite({ dir: tempDir(), simulatorPort: 1, upstreamUrl: site.broker.url });
-    config.statusPage.enabled = true;
-    expect(
-      () => new Gateway({ config, catalogue, clock: manualClock(), log: silentLog() }),
-    ).toThrow('statusPage.enabled: the status page is not supported by this build yet');
   });
 });
