@@ -228,6 +228,9 @@ export class Gateway {
           .recent(500)
           .map(alarmFromEvent)
           .filter((t) => t !== undefined),
+      // The last rows only: an hour of a busy site, without scanning a week-long store.
+      pastReadings: (sinceMs) =>
+        this.store.readings.since(Math.max(0, this.store.readings.maxId() - 200_000), sinceMs),
     });
     this.history = history;
     this.readings.add((r) => history.onReading(r));

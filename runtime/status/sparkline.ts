@@ -8,12 +8,12 @@ export function escapeHtml(s: string): string {
     .replace(/'/g, '&#39;');
 }
 
-/** Short numbers for a small screen: 3 significant digits, no exponent below a million. */
+/** Short numbers for a small screen: 4 significant digits, no exponent below a million. */
 export function shortNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   if (a >= 1e6 || (a > 0 && a < 1e-3)) return v.toExponential(2);
-  return String(Number(v.toPrecision(3)));
+  return String(Number(v.toPrecision(4)));
 }
 
 export interface SparklineOptions {

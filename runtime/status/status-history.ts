@@ -54,7 +54,12 @@ export interface StatusHistoryOptions {
   /** Alarm transitions stored before this start, oldest first, so an alarm raised yesterday
    * and never cleared still shows after a restart. */
   pastAlarms: () => AlarmTransition[];
+  /** The store's readings since a wall time, so the charts are full again after a restart. */
+  pastReadings: (sinceMs: number) => Iterable<ChartedReading>;
 }
+
+/** What the charts need of a reading. */
+export type ChartedReading = Pick<Reading, 'device' | 'point' | 'value' | 'quality' | 'wallMs'>;
 
 /**
  * What the status page shows over time, kept in memory only (a fixed size whatever the uptime):
@@ -74,6 +79,8 @@ export class StatusHistory implements Component {
 
   start(): Promise<void> {
     for (const t of this.o.pastAlarms()) this.onAlarm(t);
+    const since = this.o.clock.wallMs() - HISTORY_MINUTES * 60_000;
+    for (const r of this.o.pastReadings(since)) this.onReading(r);
     this.running = true;
     this.sample();
     return Promise.resolve();
@@ -86,7 +93,7 @@ export class StatusHistory implements Component {
     return Promise.resolve();
   }
 
-  onReading(r: Readonly<Reading>): void {
+  onReading(r: Readonly<ChartedReading>): void {
     const key = `${r.device}/${r.point}`;
     let s = this.streams.get(key);
     if (!s) {
