@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { readCommand, type ReadOptions } from './read-command.js';
 import { runCommand } from './run-command.js';
 import { scanCommand, type ScanOptions } from './scan-command.js';
+import { statusCommand, type StatusOptions } from './status-command.js';
 import type { SimulateOptions } from './simulate-command.js';
 
 export function buildProgram(): Command {
@@ -32,6 +33,26 @@ export function buildProgram(): Command {
     )
     .action((opts: { config: string; json?: boolean }) => {
       process.exitCode = checkCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('status')
+    .description(
+      "Print the running gateway's status: devices and their last values, alarms, backlog, upstream, clock, crowd zones, models, disk. Read from its status page on this machine.",
+    )
+    .requiredOption('-c, --config <file>', 'site config file (YAML, or JSON by extension)')
+    .option('--json', 'print the whole status as JSON (what /api/status serves)')
+    .option('--timeout <ms>', 'how long to wait for the gateway', '3000')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the gateway answered, 1 it did not (not running, status page off, login refused), 2 usage error.',
+    )
+    .action(async (opts: StatusOptions) => {
+      process.exitCode = await statusCommand(
         opts,
         (l) => console.log(l),
         (l) => console.error(l),

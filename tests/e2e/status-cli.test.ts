@@ -1,0 +1,90 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
+import { editorSecretsFile } from '../../runtime/node-red/editor-secrets.js';
+import type { StatusReport } from '../../runtime/status/status-report.js';
+import { freePort } from '../../scripts/lib/free-port.js';
+import { startMeterAndBroker, type MeterAndBroker } from '../harness/meter-and-broker.js';
+import { run, tsxArgs } from '../harness/processes.js';
+import { startStatusSite, type StatusSite } from '../harness/status-site.js';
+import { waitFor } from '../harness/wait-for.js';
+
+const edgeGw = (...args: string[]) => run(process.execPath, tsxArgs('runtime/cli/main.ts', args));
+
+const catalogue = DeviceCatalogue.load();
+let site: MeterAndBroker;
+let gw: StatusSite;
+const siteFile = (): string => join(gw.dir, 'site.yaml');
+
+beforeAll(async () => {
+  site = await startMeterAndBroker(catalogue);
+  gw = await startStatusSite(catalogue, site, `{ enabled: true, port: ${await freePort()} }`);
+  await waitFor(
+    () => gw.gateway.report().history.alarms.active.length > 0,
+    'the voltage alarm to be raised',
+  );
+});
+afterAll(async () => {
+  await gw.gateway.stop();
+  await site.stop();
+});
+
+describe('edge-gw status', () => {
+  it("prints the running gateway's devices, alarm and backlog", async () => {
+    const result = await edgeGw('status', '--config', siteFile());
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^gateway {3}lp-test \(edge-gw /m);
+    expect(result.stdout).toMatch(/^backlog {3}\d+ rows/m);
+    expect(result.stdout).toMatch(/^ {2}\w+ +out_of_range on mains \(raised/m);
+    expect(result.stdout).toMatch(
+      /^lamp1 +online +\d+ s ago +\d+\/\d+ +voltage=2\d\d(\.\d+)? VLT/m,
+    );
+  });
+
+  it('prints the whole status as JSON', async () => {
+    const result = await edgeGw('status', '--json', '--config', siteFile());
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as StatusReport;
+    expect(report.gatewayId).toBe('lp-test');
+    expect(report.devices.lamp1?.state).toBe('online');
+  });
+
+  it('says so, and exits 1, when the gateway refuses the login (a wrong password)', async () => {
+    const file = editorSecretsFile(gw.config.gateway.dataDir);
+    const original = readFileSync(file, 'utf8');
+    const secrets = JSON.parse(original) as { password: string };
+    writeFileSync(file, JSON.stringify({ ...secrets, password: 'wrong-password-123' }));
+    try {
+      const result = await edgeGw('status', '--config', siteFile());
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`refused the login in ${file}`);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('says no gateway answers, and exits 1, when none runs on the configured port', async () => {
+    const other = join(gw.dir, 'other.yaml');
+    const port = await freePort();
+    writeFileSync(
+      other,
+      readFileSync(siteFile(), 'utf8').replace(
+        /statusPage: .*/,
+        `statusPage: { enabled: true, port: ${port} }`,
+      ),
+    );
+    const result = await edgeGw('status', '--config', other);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no gateway answers at http://127.0.0.1:${port}/api/status`);
+  });
+
+  it('explains that the status page is off, and exits 1', async () => {
+    const off = join(gw.dir, 'off.yaml');
+    writeFileSync(off, readFileSync(siteFile(), 'utf8').replace(/statusPage: .*/, ''));
+    const result = await edgeGw('status', '--config', off);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the status page is off in this config');
+  });
+});
