@@ -1,7 +1,11 @@
-import { loadConfig } from '../config/load-config.js';
+import { dirname, resolve } from 'node:path';
+import type { Static } from '@sinclair/typebox';
+import { CONFIG_KIND, loadConfig } from '../config/load-config.js';
+import { GatewaySchema } from '../config/schema.js';
+import { schemaIssues } from '../shared/schema-issues.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { DeviceCatalogue } from '../devices/catalogue.js';
-import { DocumentError } from '../shared/document.js';
+import { DocumentError, readDocument } from '../shared/document.js';
 
 export type SiteLoad = { ok: true; config: SiteConfig } | { ok: false; message: string };
 
@@ -19,4 +23,34 @@ export function loadRunnableSite(file: string, catalogue: DeviceCatalogue): Site
     throw e;
   }
   return { ok: true, config };
+}
+
+export type SetupLoad =
+  { ok: true; gateway: { id: string; dataDir: string } } | { ok: false; message: string };
+
+/**
+ * Only the `gateway` part of a site config (its id and data directory), for the commands that
+ * prepare a gateway before the whole config can pass: `provision` makes the very files that
+ * `upstream.tls` points at, so the rest of the config may still name files that do not exist.
+ */
+export function loadSiteForSetup(file: string): SetupLoad {
+  try {
+    const doc = readDocument(file, CONFIG_KIND);
+    const gateway = (doc.data as { gateway?: unknown } | null)?.gateway;
+    const issues = schemaIssues(GatewaySchema, gateway).map((i) => ({
+      ...i,
+      path: ['gateway', ...i.path],
+    }));
+    if (issues.length > 0)
+      throw new DocumentError(
+        file,
+        CONFIG_KIND,
+        issues.map((i) => ({ ...i, ...doc.locate(i.path, i.atKey) })),
+      );
+    const g = gateway as Static<typeof GatewaySchema>;
+    return { ok: true, gateway: { id: g.id, dataDir: resolve(dirname(resolve(file)), g.dataDir) } };
+  } catch (e) {
+    if (e instanceof DocumentError) return { ok: false, message: e.message };
+    throw e;
+  }
 }

@@ -5,6 +5,8 @@ import type { CalibrateOptions } from './calibrate-command.js';
 import { checkCommand } from './check-command.js';
 import { flowInstallCommand } from './flow-command.js';
 import { EXIT } from './exit-codes.js';
+import { initCommand, type InitOptions } from './init-command.js';
+import { provisionCommand, type ProvisionOptions } from './provision-command.js';
 import { readCommand, type ReadOptions } from './read-command.js';
 import { runCommand } from './run-command.js';
 import { scanCommand, type ScanOptions } from './scan-command.js';
@@ -33,6 +35,60 @@ export function buildProgram(): Command {
     )
     .action((opts: { config: string; json?: boolean }) => {
       process.exitCode = checkCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('init')
+    .description(
+      'Write a site config from a template (lamp-pole, parking-lot, water-meter), asking only for what it cannot know: the gateway id, the bus ports and the upstream broker. Flags answer the questions for an unattended run.',
+    )
+    .requiredOption('--site <kind>', 'lamp-pole, parking-lot or water-meter')
+    .option('-o, --out <file>', 'where to write the config', '/etc/edge-gw/site.yaml')
+    .option('--id <id>', 'gateway id, as the platform will know it')
+    .option('--rs485 <path>', 'the RS-485 adapter, e.g. /dev/ttyUSB0')
+    .option('--thermal <path>', "the thermal array's serial port (lamp pole)")
+    .option('--upstream <url>', 'the broker, mqtts://host:8883')
+    .option('--data-dir <dir>', 'where the gateway keeps its store and secrets', '/var/lib/edge-gw')
+    .option('--bays <n>', 'parking bays, one sensor each (parking lot)', '4')
+    .option('--allow-plaintext', 'allow mqtt:// to a broker on a trusted network')
+    .option('--force', 'replace an existing config (kept as <file>.backup)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sudo edge-gw init --site lamp-pole\n  edge-gw init --site water-meter --id wm-0007 --rs485 /dev/ttyUSB0 --upstream mqtts://mqtt.city.example:8883 --out site.yaml\n\nExit status: 0 written, 1 refused (the file exists, a bad answer, no answer on stdin), 2 usage error.',
+    )
+    .action(async (opts: InitOptions) => {
+      process.exitCode = await initCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('provision')
+    .description(
+      "Give this gateway its identity: an EC key pair with a certificate signing request (or a self-signed certificate), the platform's command-signing key, and a new editor login, in its data directory with secrets readable by the gateway only.",
+    )
+    .requiredOption('-c, --config <file>', 'site config file (its gateway.id and gateway.dataDir)')
+    .option('--self-signed', 'a self-signed certificate instead of a signing request (test sites)')
+    .option('--days <n>', 'validity of a self-signed certificate', '825')
+    .option('--org <name>', 'organisation (O) in the certificate subject')
+    .option('--command-key <file>', "the platform's Ed25519 public key that signs commands (PEM)")
+    .option('--owner <user>', 'the system user that runs the gateway (files are given to it)')
+    .option(
+      '--force',
+      'replace an existing identity (the old one is kept in identity/previous-<time>/)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sudo edge-gw provision --config /etc/edge-gw/site.yaml --owner edge-gw --command-key platform-cmd.pub\n  edge-gw provision --config site.yaml --self-signed\n\nExit status: 0 provisioned, 1 refused (an identity exists, a bad key file, an invalid config), 2 usage error.',
+    )
+    .action((opts: ProvisionOptions) => {
+      process.exitCode = provisionCommand(
         opts,
         (l) => console.log(l),
         (l) => console.error(l),

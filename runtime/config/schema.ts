@@ -168,6 +168,20 @@ export const ModelSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Who the gateway is and where it keeps its state. */
+export const GatewaySchema = Type.Object(
+  {
+    id: Id,
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    dataDir: Type.String({
+      minLength: 1,
+      description:
+        "a folder for the store and state (relative paths start at the config file's folder)",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const UpstreamSchema = Type.Object(
   {
     url: Type.String({
@@ -287,18 +301,7 @@ export const ConfigSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
     version: Type.Literal(CONFIG_VERSION, { description: String(CONFIG_VERSION) }),
-    gateway: Type.Object(
-      {
-        id: Id,
-        name: Type.Optional(Type.String({ minLength: 1 })),
-        dataDir: Type.String({
-          minLength: 1,
-          description:
-            "a folder for the store and state (relative paths start at the config file's folder)",
-        }),
-      },
-      { additionalProperties: false },
-    ),
+    gateway: GatewaySchema,
     clock: Type.Object(
       {
         sync: literalUnion(['timesyncd', 'trust-os'] as const, {

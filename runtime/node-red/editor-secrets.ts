@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensureDir, writeFileExact } from '../shared/private-files.js';
 
 /** The Node-RED editor's login and the key its flow credentials are encrypted with. */
 export interface EditorSecrets {
@@ -41,16 +34,42 @@ export function ensureEditorSecrets(dataDir: string): {
   }
   const secrets: EditorSecrets = {
     username: 'admin',
-    // 18 random bytes: 24 characters a field engineer can still type from a phone.
-    password: randomBytes(18).toString('base64url'),
+    password: newPassword(),
     credentialSecret: randomBytes(32).toString('hex'),
   };
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600); // the umask may have taken bits off, never added: make it exact
-  renameSync(tmp, file);
+  writeSecrets(file, secrets);
   return { secrets, file, created: true, loosePermissions: false };
+}
+
+/** 18 random bytes: 24 characters a field engineer can still type from a phone. */
+const newPassword = (): string => randomBytes(18).toString('base64url');
+
+function writeSecrets(
+  file: string,
+  secrets: EditorSecrets,
+  owner?: { uid: number; gid: number },
+): void {
+  ensureDir(dirname(file), 0o700, owner);
+  writeFileExact(file, `${JSON.stringify(secrets, null, 2)}\n`, 0o600, owner);
+}
+
+/**
+ * A new editor password (re-provisioning), or new secrets where there are none. The key the
+ * flows' credentials are encrypted with is kept, so the site's flows keep their credentials.
+ */
+export function renewEditorPassword(
+  dataDir: string,
+  owner?: { uid: number; gid: number },
+): { secrets: EditorSecrets; file: string } {
+  const file = editorSecretsFile(dataDir);
+  const old = existsSync(file) ? parseSecrets(file, readFileSync(file, 'utf8')) : undefined;
+  const secrets: EditorSecrets = {
+    username: old?.username ?? 'admin',
+    password: newPassword(),
+    credentialSecret: old?.credentialSecret ?? randomBytes(32).toString('hex'),
+  };
+  writeSecrets(file, secrets, owner);
+  return { secrets, file };
 }
 
 function parseSecrets(file: string, text: string): EditorSecrets {
