@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../config/load-config.js';
 import { DeviceCatalogue } from '../devices/catalogue.js';
@@ -12,6 +12,7 @@ import {
 } from '../provision/site-templates.js';
 import { DocumentError } from '../shared/document.js';
 import { isLoopback } from '../shared/loopback.js';
+import { serialPorts } from '../shared/serial-ports.js';
 import { EXIT } from './exit-codes.js';
 
 export interface InitOptions {
@@ -25,24 +26,6 @@ export interface InitOptions {
   bays: string;
   allowPlaintext?: boolean;
   force?: boolean;
-}
-
-/** Serial ports this machine has now, stable names first: offered at the prompt. */
-export function serialPorts(dev = '/dev'): string[] {
-  const found: string[] = [];
-  try {
-    for (const f of readdirSync(join(dev, 'serial', 'by-id')))
-      found.push(join(dev, 'serial', 'by-id', f));
-  } catch {
-    // No USB serial adapter plugged in.
-  }
-  try {
-    for (const f of readdirSync(dev))
-      if (/^tty(USB|ACM|AMA|S[0-3]$)/.test(f)) found.push(join(dev, f));
-  } catch {
-    // Not a Linux /dev.
-  }
-  return found;
 }
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../log/logger.js';
 import { packageVersion } from '../shared/package-root.js';
 import type { CalibrateOptions } from './calibrate-command.js';
+import type { DoctorOptions } from './doctor-command.js';
 import { checkCommand } from './check-command.js';
 import { flowInstallCommand } from './flow-command.js';
 import { EXIT } from './exit-codes.js';
@@ -89,6 +90,29 @@ export function buildProgram(): Command {
     )
     .action((opts: ProvisionOptions) => {
       process.exitCode = provisionCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('doctor')
+    .description(
+      "Check everything a gateway needs, one line per check with what to do about a failure: the config, identity and login, serial ports and permissions, each device (polled once), disk space, the clock, model bundles' digests, and the broker (DNS, TCP, TLS, login).",
+    )
+    .requiredOption('-c, --config <file>', 'site config file (YAML, or JSON by extension)')
+    .option('--timeout <ms>', 'how long each device and the broker may take', '5000')
+    .option('--no-devices', 'do not poll the devices')
+    .option('--no-upstream', 'do not contact the broker')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage error.',
+    )
+    .action(async (opts: DoctorOptions) => {
+      // Loaded on demand: it brings the model bundles' checks and the device drivers.
+      const { doctorCommand } = await import('./doctor-command.js');
+      process.exitCode = await doctorCommand(
         opts,
         (l) => console.log(l),
         (l) => console.error(l),

@@ -44,3 +44,13 @@ export function lockStore(file: string): () => void {
     rmSync(lock, { force: true });
   };
 }
+
+/** The live process holding a store's lock (a running gateway), or undefined. */
+export function storeHolder(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(`${resolve(file)}.lock`, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

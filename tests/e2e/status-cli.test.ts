@@ -87,4 +87,10 @@ describe('edge-gw status', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the status page is off in this config');
   });
+
+  it("lets the doctor read a running gateway's devices from it instead of opening their ports", async () => {
+    const result = await edgeGw('doctor', '--config', siteFile(), '--no-upstream');
+    expect(result.stdout).toMatch(/^\[ ok \] device lamp1 +online in the running gateway/m);
+    expect(result.stdout).not.toContain('probing');
+  });
 });
