@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../log/logger.js';
 import { packageVersion } from '../shared/package-root.js';
 import type { CalibrateOptions } from './calibrate-command.js';
+import type { DiagnosticsOptions } from './diagnostics-command.js';
 import type { DoctorOptions } from './doctor-command.js';
 import { checkCommand } from './check-command.js';
 import { flowInstallCommand } from './flow-command.js';
@@ -113,6 +114,31 @@ export function buildProgram(): Command {
       // Loaded on demand: it brings the model bundles' checks and the device drivers.
       const { doctorCommand } = await import('./doctor-command.js');
       process.exitCode = await doctorCommand(
+        opts,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
+    });
+
+  program
+    .command('export-diagnostics')
+    .description(
+      "Write a tarball for support: the config with secrets redacted, recent logs, store statistics, the running gateway's device counters, the doctor's local checks and the system. No key, password or flow credential is included.",
+    )
+    .requiredOption('-c, --config <file>', 'site config file (YAML, or JSON by extension)')
+    .option(
+      '-o, --out <file>',
+      'the tarball (default: edge-gw-diagnostics-<id>-<time>.tar.gz here)',
+    )
+    .option('--log-file <file>', "the gateway's log file", '/var/log/edge-gw/edge-gw.log')
+    .option('--log-lines <n>', 'how many recent log lines', '5000')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 written, 1 failed (an invalid config, cannot write), 2 usage error.',
+    )
+    .action(async (opts: DiagnosticsOptions) => {
+      const { diagnosticsCommand } = await import('./diagnostics-command.js');
+      process.exitCode = await diagnosticsCommand(
         opts,
         (l) => console.log(l),
         (l) => console.error(l),

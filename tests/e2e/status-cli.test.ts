@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,5 +93,60 @@ describe('edge-gw status', () => {
     const result = await edgeGw('doctor', '--config', siteFile(), '--no-upstream');
     expect(result.stdout).toMatch(/^\[ ok \] device lamp1 +online in the running gateway/m);
     expect(result.stdout).not.toContain('probing');
+  });
+
+  it('exports diagnostics with the live counters and without any secret', async () => {
+    const dir = join(gw.dir, 'diag');
+    const log = join(gw.dir, 'edge-gw.log');
+    writeFileSync(
+      log,
+      ['{"msg":"old"}', '{"msg":"gateway started"}', '{"msg":"alarm raised"}', ''].join('\n'),
+    );
+    const out = join(dir, 'd.tar.gz');
+    const result = await edgeGw(
+      'export-diagnostics',
+      '--config',
+      siteFile(),
+      '--out',
+      out,
+      '--log-file',
+      log,
+      '--log-lines',
+      '2',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`wrote ${out}`);
+    execFileSync('tar', ['-xzf', out, '-C', dir]);
+    const listed = execFileSync('tar', ['-tzf', out], { encoding: 'utf8' }).trim().split('\n');
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'README.txt',
+        'config/site.yaml',
+        'logs/edge-gw.log',
+        'store/statistics.json',
+        'status/status.json',
+        'doctor.txt',
+        'system.json',
+      ]),
+    );
+    const status = JSON.parse(
+      readFileSync(join(dir, 'status/status.json'), 'utf8'),
+    ) as StatusReport;
+    expect(status.devices.lamp1?.requests).toBeGreaterThan(0);
+    const stats = JSON.parse(readFileSync(join(dir, 'store/statistics.json'), 'utf8')) as {
+      rows: Record<string, number>;
+    };
+    expect(stats.rows.readings).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'logs/edge-gw.log'), 'utf8')).toBe(
+      '{"msg":"gateway started"}\n{"msg":"alarm raised"}\n',
+    );
+    // Nothing from the secrets file is anywhere in the archive.
+    const secrets = JSON.parse(
+      readFileSync(editorSecretsFile(gw.config.gateway.dataDir), 'utf8'),
+    ) as { password: string; credentialSecret: string };
+    const everything = listed.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    expect(everything).not.toContain(secrets.password);
+    expect(everything).not.toContain(secrets.credentialSecret);
   });
 });
