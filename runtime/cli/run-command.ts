@@ -1,4 +1,5 @@
 import { stopSignal } from '../lifecycle/stop-signals.js';
+import { systemdNotifier } from '../lifecycle/systemd-notify.js';
 import type { Level } from 'pino';
 import { SystemClock } from '../clock/system-clock.js';
 import { DeviceCatalogue } from '../devices/catalogue.js';
@@ -49,9 +50,14 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return EXIT.failed;
   }
 
+  const started = gateway;
+  const notifier = systemdNotifier(() => started.store.isOpen);
+  notifier.ready(`collecting from ${config.devices.length} devices`);
+
   // A second signal means "now": skip the graceful stop.
   const { signal, release } = await stopSignal(() => process.exit(EXIT.interrupted));
   log.info({ signal }, 'stopping');
+  notifier.stopping();
   await gateway.stop();
   release();
   setTimeout(() => {
