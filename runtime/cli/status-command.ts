@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SiteConfig } from '../config/schema.js';
 import { DeviceCatalogue } from '../devices/catalogue.js';
 import { editorSecretsFile } from '../node-red/editor-secrets.js';
+import { backlogTrend, describeTrend } from '../status/backlog-trend.js';
 import type { StatusReport } from '../status/status-report.js';
 import { EXIT } from './exit-codes.js';
 import { loadRunnableSite } from './load-site.js';
@@ -104,13 +105,14 @@ const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 export function describeStatus(r: StatusReport): string[] {
   const now = r.generatedMs;
   const out: string[] = [];
+  const trend = describeTrend(backlogTrend(r.history.backlog), r.outbox.pending);
   const oldest =
     r.outbox.oldestMs === null ? '' : `, oldest ${ago(r.outbox.oldestMs, now).replace(' ago', '')}`;
   out.push(
     `gateway   ${r.gatewayId} (edge-gw ${r.version}, up ${Math.round(r.uptimeS / 60)} min)`,
     `clock     ${r.clock.state} ${new Date(r.clock.wallMs).toISOString()}`,
     `upstream  ${r.upstream.state}: ${r.upstream.published} published, ${r.upstream.acked} acked, ${r.upstream.refused} refused`,
-    `backlog   ${r.outbox.pending} rows${oldest}`,
+    `backlog   ${r.outbox.pending} rows${oldest}${trend ? `; ${trend}` : ''}`,
     `store     ${mib(r.store.usedBytes)} of ${mib(r.store.budgetBytes)}${r.disk ? `; disk ${mib(r.disk.freeBytes)} free` : ''}`,
   );
   const alarms = r.history.alarms.active;

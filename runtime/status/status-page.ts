@@ -1,4 +1,5 @@
 import type { AlarmTransition } from '../anomaly/alarm.js';
+import { backlogTrend, describeTrend } from './backlog-trend.js';
 import { escapeHtml as e, shortNumber, sparkline } from './sparkline.js';
 import { HISTORY_MINUTES } from './status-history.js';
 import type { StatusReport } from './status-report.js';
@@ -96,12 +97,13 @@ function backlogSection(r: StatusReport): string {
   const oldest = r.outbox.oldestMs === null ? null : r.generatedMs - r.outbox.oldestMs;
   const u = r.upstream;
   const pending = r.history.backlog.map((b): [number, number] => [b.t, b.pending]);
+  const trend = describeTrend(backlogTrend(r.history.backlog), r.outbox.pending);
   const ages = r.history.backlog.map((b): [number, number] => [b.t, b.oldestAgeMs / 60_000]);
   return section(
     'upstream',
     'Upstream and backlog',
     `<div class="card"><p>MQTT ${badge(u.state, UPSTREAM_TONE[u.state])} · ${u.published} published · ${u.acked} acked · ${u.refused} refused${u.deadLettered ? ` · ${u.deadLettered} dead-lettered` : ''}</p>
-<p>Backlog <b id="backlog-pending">${r.outbox.pending}</b> rows${oldest === null ? '' : `, oldest <b id="backlog-oldest">${duration(oldest)}</b>`}</p>
+<p>Backlog <b id="backlog-pending">${r.outbox.pending}</b> rows${oldest === null ? '' : `, oldest <b id="backlog-oldest">${duration(oldest)}</b>`}${trend ? ` · <span id="backlog-trend">${e(trend)}</span>` : ''}</p>
 <div class="charts"><figure>${sparkline(pending, { fromMs: from, toMs: r.generatedMs, label: 'rows waiting, last hour', width: 240, height: 48 })}<figcaption>rows waiting, last hour</figcaption></figure>
 <figure>${sparkline(ages, { fromMs: from, toMs: r.generatedMs, label: 'age of the oldest row in minutes, last hour', width: 240, height: 48 })}<figcaption>oldest row's age (min), last hour</figcaption></figure></div></div>`,
   );

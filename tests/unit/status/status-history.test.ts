@@ -6,6 +6,7 @@ import {
   StatusHistory,
   type ChartedReading,
 } from '../../../runtime/status/status-history.js';
+import { backlogTrend, describeTrend } from '../../../runtime/status/backlog-trend.js';
 import { manualClock } from '../../harness/gateway-fixtures.js';
 
 const alarm = (state: 'raised' | 'cleared', subject = 'lamp1'): AlarmTransition => ({
@@ -96,5 +97,25 @@ describe('StatusHistory', () => {
     ]);
     await h.stop();
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('backlogTrend', () => {
+  const at = (min: number, pending: number) => ({ t: min * 60_000, pending, oldestAgeMs: 0 });
+
+  it('gives the drain rate over the last five minutes and when the backlog will be empty', () => {
+    const t = backlogTrend([at(0, 5000), at(10, 2000), at(12, 1600), at(15, 1000)]);
+    // From minute 10 to 15: 1000 rows in 5 min.
+    expect(t?.drainPerMin).toBeCloseTo(200, 6);
+    expect(t?.emptyInMin).toBeCloseTo(5, 6);
+    expect(describeTrend(t, 1000)).toBe('draining 200 rows/min, empty in about 5 min');
+  });
+
+  it('says a growing backlog grows, and says nothing of an empty one', () => {
+    const t = backlogTrend([at(0, 10), at(2, 70)]);
+    expect(t?.emptyInMin).toBeNull();
+    expect(describeTrend(t, 70)).toBe('growing 30 rows/min');
+    expect(describeTrend(backlogTrend([at(0, 0), at(1, 0)]), 0)).toBe('');
+    expect(backlogTrend([at(0, 5)])).toBeNull();
   });
 });
