@@ -226,7 +226,7 @@ export function bundleChecks(config: SiteConfig): CheckResult[] {
         problems.length === 0
           ? ok(
               name,
-              `${card.name} ${card.version}: ${Object.keys(card.files).length} files match their digests`,
+              `${card.name} ${card.version}: ${Object.keys(card.files).length === 1 ? 'its file matches its digest' : `${Object.keys(card.files).length} files match their digests`}`,
             )
           : fail(
               name,
