@@ -68,6 +68,8 @@ export interface GatewayStatus {
   crowd?: ZoneStatus[];
   /** The embedded Node-RED, when enabled. */
   nodeRed?: NodeRedStatus;
+  /** The local status page, when enabled: where, and why it is not served. */
+  statusPage?: { state: 'running' | 'failed' | 'stopped'; url: string; reason?: string };
   store: {
     usedBytes: number;
     budgetBytes: number;
@@ -425,6 +427,7 @@ export class Gateway {
       ...(this.models ? { models: this.models.status() } : {}),
       ...(this.crowd ? { crowd: this.crowd.status() } : {}),
       ...(this.nodeRed ? { nodeRed: this.nodeRed.status() } : {}),
+      ...(this.statusServer ? { statusPage: this.statusServer.status() } : {}),
       store: {
         usedBytes: this.store.usedBytes(),
         budgetBytes: this.o.config.store.budgetMB * 1024 * 1024,

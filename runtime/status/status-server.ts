@@ -40,6 +40,7 @@ export class StatusServer implements Component {
   readonly name = 'status-page';
   private server: Server | undefined;
   private want: Buffer | undefined;
+  private problem: string | undefined;
 
   constructor(private readonly o: StatusServerOptions) {}
 
@@ -50,7 +51,16 @@ export class StatusServer implements Component {
     return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a?.port ?? this.o.port}/`;
   }
 
+  /** Whether the page is served, and why not. */
+  status(): { state: 'running' | 'failed' | 'stopped'; url: string; reason?: string } {
+    if (this.problem) return { state: 'failed', url: this.url, reason: this.problem };
+    return { state: this.server ? 'running' : 'stopped', url: this.url };
+  }
+
+  /** A port that is taken is reported (log, status) and the gateway goes on collecting: the
+   * page is for people, the data path must not depend on it. */
   async start(): Promise<void> {
+    this.problem = undefined;
     if (!this.o.open) {
       const { username, password } = this.o.login();
       this.want = digest(`${username}\n${password}`);
@@ -59,18 +69,20 @@ export class StatusServer implements Component {
     // A phone on a slow link must not hold a socket for ever.
     server.requestTimeout = 10_000;
     server.headersTimeout = 10_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new Error(
-            err.code === 'EADDRINUSE'
-              ? `status page: port ${this.o.port} on ${this.o.bind} is already taken (statusPage.port)`
-              : `status page: cannot listen on ${this.o.bind}:${this.o.port}: ${err.message}`,
-          ),
-        ),
-      );
-      server.listen(this.o.port, this.o.bind, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.o.port, this.o.bind, () => resolve());
+      });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      this.problem =
+        err.code === 'EADDRINUSE'
+          ? `port ${this.o.port} on ${this.o.bind} is already taken (statusPage.port)`
+          : `cannot listen on ${this.o.bind}:${this.o.port}: ${err.message}`;
+      this.o.log.error({ err }, `status page not served: ${this.problem}`);
+      return;
+    }
     this.server = server;
     this.o.log.info({ url: this.url, open: this.o.open }, 'status page listening');
   }

@@ -15,6 +15,8 @@ export interface DemoSite {
   pollMs: number;
   /** The Node-RED editor's port; none: no Node-RED. */
   nodeRedPort?: number;
+  /** The status page's port (0: any free one); none: no status page. */
+  statusPort?: number;
 }
 
 /** Writes the demo's site config: the same kind of file a field engineer writes for a real
@@ -76,7 +78,17 @@ ${
   port: ${String(site.nodeRedPort)}
 `
     : ''
-}alarms:
+}${
+      site.statusPort !== undefined
+        ? `statusPage:
+  # The local status page, /api/status and /metrics. Open without a login because it listens on
+  # loopback only; on a gateway it asks for the editor's login.
+  enabled: true
+  port: ${String(site.statusPort)}
+  open: true
+`
+        : ''
+    }alarms:
   # Supply voltage outside 230 V ± 10 % (EN 50160), a stuck or silent meter, a spike.
   - { type: sensor, id: lamp-supply, stream: lamp1/voltage, window: ${site.window}, min: 207, max: 253 }
 ${

@@ -41,6 +41,7 @@ Options:
   --poll-ms N         how often the meter is read, ms (default 1000)
   --data-dir DIR      where the site config, store and log go (default .demo)
   --node-red-port N   the Node-RED editor's port (default 1880; off: no Node-RED)
+  --status-port N     the status page's port (default 8080; 0: any free port; off: none)
   -h, --help          show this help
 `;
 
@@ -59,6 +60,7 @@ const { values: args } = (() => {
         'poll-ms': { type: 'string', default: '1000' },
         'data-dir': { type: 'string', default: '.demo' },
         'node-red-port': { type: 'string', default: '1880' },
+        'status-port': { type: 'string', default: '8080' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -82,6 +84,12 @@ if (
   !(Number.isInteger(nodeRedPort) && nodeRedPort >= 1 && nodeRedPort <= 65535)
 )
   fail(`--node-red-port ${args['node-red-port']} is not a port (1 to 65535) or off`);
+const statusPort = args['status-port'] === 'off' ? undefined : Number(args['status-port']);
+if (
+  statusPort !== undefined &&
+  !(Number.isInteger(statusPort) && statusPort >= 0 && statusPort <= 65535)
+)
+  fail(`--status-port ${args['status-port']} is not a port (0 to 65535) or off`);
 if (args.protocol !== '5' && args.protocol !== '3.1.1')
   fail(`--protocol ${args.protocol} is not 5 or 3.1.1`);
 
@@ -124,6 +132,7 @@ const siteFile = writeDemoSite({
   pollMs,
   ...(pty ? { thermalPath: pty.gatewayEnd } : {}),
   ...(nodeRedPort ? { nodeRedPort } : {}),
+  ...(statusPort !== undefined ? { statusPort } : {}),
   ...(args.window === 'PT1M'
     ? { modelBundle: join(packageRoot(), 'models', 'lamp-circuit-ae', 'bundle') }
     : {}),
@@ -187,6 +196,13 @@ if (nodeRed)
     nodeRed.state === 'running'
       ? `  node-red   editor ${nodeRed.url} : log in with the user and password in ${shown(nodeRed.secretsFile)} (generated for this gateway); flows in ${shown(nodeRed.flowFile)}`
       : `  node-red   NOT RUNNING: ${nodeRed.reason ?? nodeRed.state} (the gateway runs without it; --node-red-port picks another port)`,
+  );
+const page = gateway.status().statusPage;
+if (page)
+  say(
+    page.state === 'running'
+      ? `  status     ${page.url} : devices, alarms, backlog, crowd, models (open here because it listens on loopback; on a gateway it asks for the editor login); also ${page.url}metrics`
+      : `  status     NOT SERVED: ${page.reason ?? page.state} (--status-port picks another port)`,
   );
 say('  Ctrl-C stops everything. Run it again and the store carries on where it left off.');
 say('');

@@ -20,7 +20,8 @@ if (!haveBrowser)
     `skipping the status page browser test: no Chromium at ${executablePath} (apt-get install chromium)`,
   );
 
-/** Where the screenshot goes: docs/status-page.png with `npm run docs:screenshot`. */
+/** Where the test's screenshot goes (STATUS_SCREENSHOT, or a temp folder). The picture in the
+ * docs is of the demo after a while (scripts/docs/status-screenshot.ts), with fuller charts. */
 const screenshot = resolve(
   packageRoot(),
   process.env.STATUS_SCREENSHOT ?? `${tempDir()}/status-page.png`,

@@ -44,7 +44,7 @@ describe('npm start', () => {
   it('shows a one-minute summary arriving upstream within about 70 s, and stops cleanly on Ctrl-C', async () => {
     const t0 = Date.now();
     const { port } = await freePort();
-    const demo = npmStart(tempDir('demo-'), '--node-red-port', String(port));
+    const demo = npmStart(tempDir('demo-'), '--node-red-port', String(port), '--status-port', '0');
     await waitFor(() => demo.stdout.includes('Ctrl-C stops everything'), 'the banner', 30_000);
     // The flow editor, behind the login generated for this gateway: 401 without it.
     expect(demo.stdout).toMatch(
@@ -53,6 +53,17 @@ describe('npm start', () => {
       ),
     );
     expect((await fetch(`http://127.0.0.1:${String(port)}/flows`)).status).toBe(401);
+    // The status page, open on loopback: its metrics name the simulated meter.
+    const page = /status {5}(http:\/\/127\.0\.0\.1:\d+\/) :/.exec(demo.stdout)?.[1];
+    expect(page).toBeDefined();
+    await waitFor(
+      async () =>
+        (await (await fetch(`${page ?? ''}metrics`)).text()).includes(
+          'edgegw_device_up{device="lamp1"} 1',
+        ),
+      'the meter up in the metrics',
+      20_000,
+    );
     expect(demo.stdout).toMatch(
       /meter {6}simulated Eastron SDM120, Modbus TCP on 127\.0\.0\.1:\d+/,
     );

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../runtime/clock/system-clock.js';
 import { DeviceCatalogue } from '../../runtime/devices/catalogue.js';
@@ -91,6 +92,27 @@ describe('the status page, its JSON and its metrics', () => {
 });
 
 describe('an open status page', () => {
+  it('reports a taken port while the gateway goes on collecting', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const gw2 = await startStatusSite(
+      catalogue,
+      site,
+      `{ enabled: true, port: ${port}, open: true }`,
+    );
+    try {
+      expect(gw2.gateway.status().statusPage).toMatchObject({
+        state: 'failed',
+        reason: `port ${port} on 127.0.0.1 is already taken (statusPage.port)`,
+      });
+      await waitFor(() => gw2.gateway.ingest.stats().committed > 0, 'readings committed');
+    } finally {
+      await gw2.gateway.stop();
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('still shows an alarm raised before a restart', async () => {
     const first = await startStatusSite(catalogue, site, '{ enabled: true, port: 0, open: true }');
     await waitFor(
