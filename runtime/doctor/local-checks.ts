@@ -119,7 +119,7 @@ export function certificateChecks(config: SiteConfig, file: string, now: Date): 
     return [
       warn(
         'certificate',
-        `${cert.subject}, expires in ${days} days`,
+        `${cert.subject}, expires in ${days === 1 ? '1 day' : `${days} days`}`,
         'have the platform sign a new one soon',
       ),
     ];

@@ -63,13 +63,14 @@ function tlsHandshake(
     s.once('secureConnect', () => {
       clearTimeout(timer);
       const peer = s.getPeerCertificate();
+      const protocol = s.getProtocol() ?? 'TLS';
       const cn = peer.subject?.CN;
       const days = peer.valid_to
         ? Math.floor((Date.parse(peer.valid_to) - Date.now()) / 86_400_000)
         : NaN;
       s.destroy();
       resolve(
-        `${s.getProtocol() ?? 'TLS'}, broker certificate for ${[cn ?? host].flat().join(', ')}, ${days} days left`,
+        `${protocol}, broker certificate for ${[cn ?? host].flat().join(', ')}, ${days === 1 ? '1 day' : `${days} days`} left`,
       );
     });
   });

@@ -15,6 +15,7 @@ import { ModbusTcpSimulator } from '../../scripts/simulators/modbus-tcp-simulato
 import { Mosquitto } from '../harness/mosquitto.js';
 import { run, tsxArgs } from '../harness/processes.js';
 import { tempDir } from '../harness/temp-dir.js';
+import { makeTestCerts, type CertSet } from '../harness/test-certs.js';
 
 const doctor = (file: string, ...more: string[]) =>
   run(
@@ -157,6 +158,47 @@ describe('edge-gw doctor', () => {
       /^\[FAIL\] config .*site\.yaml:\d+:\d+ devices\[0\]\.profile: unknown profile "eastron-sdm12"/ms,
     );
     expect(result.stdout).not.toContain('upstream');
+    expect(result.code).toBe(1);
+  });
+});
+
+describe('edge-gw doctor against a broker that wants TLS client certificates', () => {
+  let certs: CertSet;
+  let tlsBroker: Mosquitto;
+  beforeAll(async () => {
+    certs = makeTestCerts();
+    tlsBroker = await Mosquitto.start([
+      `cafile ${certs.ca}`,
+      `certfile ${certs.serverCert}`,
+      `keyfile ${certs.serverKey}`,
+      'require_certificate true',
+    ]);
+  });
+  afterAll(async () => {
+    await tlsBroker.stop();
+  });
+  const tlsSite = (ca: string): string =>
+    site({
+      upstream: `{ url: 'mqtts://127.0.0.1:${tlsBroker.port}', tls: { ca: ${ca}, cert: ${certs.clientCert}, key: ${certs.clientKey} } }`,
+    });
+
+  it('passes TLS and the login, and checks the client certificate against its key', async () => {
+    const result = await doctor(tlsSite(certs.ca), '--no-devices');
+    // The test CA's certificates live two days: close enough to expiry to be warned about.
+    expect(result.stdout).toMatch(
+      /^\[warn\] certificate +CN=lp1, expires in (1 day|0 days) -> have the platform sign a new one soon$/m,
+    );
+    expect(result.stdout).toMatch(/^\[ ok \] upstream tls +TLSv1\.[23], broker certificate for /m);
+    expect(result.stdout).toMatch(/^\[ ok \] upstream mqtt /m);
+    expect(result.code).toBe(0);
+  });
+
+  it("fails at the TLS line when the broker's certificate is not from the configured CA", async () => {
+    const result = await doctor(tlsSite(certs.otherCa), '--no-devices');
+    expect(result.stdout).toMatch(
+      /^\[FAIL\] upstream tls .* -> the broker's certificate is not signed by the CA in upstream\.tls\.ca$/m,
+    );
+    expect(result.stdout).not.toMatch(/upstream mqtt/);
     expect(result.code).toBe(1);
   });
 });
