@@ -55,6 +55,12 @@ function evidence(a: AlarmTransition): string {
     .join(', ');
 }
 
+/** A chart starts an hour ago, or at its first point when the gateway has run for less: ten
+ * minutes of data fill the chart instead of a sliver at its right edge. */
+function span(hourAgo: number, points: readonly [number, number][]): number {
+  return Math.max(hourAgo, points[0]?.[0] ?? hourAgo);
+}
+
 function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${e(title)}</h2>${body}</section>`;
 }
@@ -79,7 +85,7 @@ function devicesSection(r: StatusReport): string {
       .filter((s) => s.device === id)
       .map(
         (s) =>
-          `<tr><td>${e(s.point)}</td><td class="num">${s.last === null ? '–' : e(shortNumber(s.last))}</td><td class="unit">${e(s.unit)}</td><td>${sparkline(s.minutes, { fromMs: from, toMs: r.generatedMs, label: `${id} ${s.point}, last hour`, width: 100 })}</td></tr>`,
+          `<tr><td>${e(s.point)}</td><td class="num">${s.last === null ? '–' : e(shortNumber(s.last))}</td><td class="unit">${e(s.unit)}</td><td>${sparkline(s.minutes, { fromMs: span(from, s.minutes), toMs: r.generatedMs, label: `${id} ${s.point}, up to the last hour`, width: 100 })}</td></tr>`,
       )
       .join('');
     const errors = h.timeouts + h.crcErrors + h.framingErrors + h.exceptions + h.linkErrors;
@@ -104,8 +110,8 @@ function backlogSection(r: StatusReport): string {
     'Upstream and backlog',
     `<div class="card"><p>MQTT ${badge(u.state, UPSTREAM_TONE[u.state])} · ${u.published} published · ${u.acked} acked · ${u.refused} refused${u.deadLettered ? ` · ${u.deadLettered} dead-lettered` : ''}</p>
 <p>Backlog <b id="backlog-pending">${r.outbox.pending}</b> rows${oldest === null ? '' : `, oldest <b id="backlog-oldest">${duration(oldest)}</b>`}${trend ? ` · <span id="backlog-trend">${e(trend)}</span>` : ''}</p>
-<div class="charts"><figure>${sparkline(pending, { fromMs: from, toMs: r.generatedMs, label: 'rows waiting, last hour', width: 240, height: 48 })}<figcaption>rows waiting, last hour</figcaption></figure>
-<figure>${sparkline(ages, { fromMs: from, toMs: r.generatedMs, label: 'age of the oldest row in minutes, last hour', width: 240, height: 48 })}<figcaption>oldest row's age (min), last hour</figcaption></figure></div></div>`,
+<div class="charts"><figure>${sparkline(pending, { fromMs: span(from, pending), toMs: r.generatedMs, label: 'rows waiting, up to the last hour', width: 240, height: 48 })}<figcaption>rows waiting, up to the last hour</figcaption></figure>
+<figure>${sparkline(ages, { fromMs: span(from, ages), toMs: r.generatedMs, label: 'age of the oldest row in minutes, up to the last hour', width: 240, height: 48 })}<figcaption>oldest row's age (min), up to the last hour</figcaption></figure></div></div>`,
   );
 }
 
