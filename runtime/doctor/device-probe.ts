@@ -7,7 +7,7 @@ import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { buildDrivers } from '../gateway/build-drivers.js';
 import { silentLog } from '../log/logger.js';
 import type { Reading } from '../shared/reading.js';
-import { fail, ok, warn, type CheckResult } from './doctor-check.js';
+import { fail, ok, skip, warn, type CheckResult } from './doctor-check.js';
 
 /** What to do about a device that did not answer, from how it failed. */
 export function deviceFix(h: DeviceHealth | undefined, bus: BusConfig | undefined): string {
@@ -43,6 +43,14 @@ export async function probeDevices(
   catalogue: DeviceCatalogue,
   timeoutMs: number,
 ): Promise<CheckResult[]> {
+  // Opening a relay's line as an output drives it (sysfs starts an output low): the doctor
+  // must not switch a lamp or a valve. Outputs are left alone, and said so.
+  const isOutput = (d: SiteConfig['devices'][number]): boolean => {
+    const p = catalogue.get(d.profile);
+    return p?.kind === 'gpio' && p.role === 'relay-out';
+  };
+  const outputs = config.devices.filter(isOutput);
+  config = { ...config, devices: config.devices.filter((d) => !isOutput(d)) };
   const readings = new Map<string, Reading[]>();
   const simulatedGpio: string[] = [];
   const drivers = buildDrivers(config, {
@@ -80,34 +88,39 @@ export async function probeDevices(
   const final = health();
   for (const d of started.reverse()) await d.stop();
 
-  return config.devices.map((d): CheckResult => {
-    const name = `device ${d.id}`;
-    const bus = config.buses.find((b) => b.id === d.bus);
-    const busError = startErrors.get(`bus:${d.bus}`);
-    if (busError)
+  const skipped = outputs.map((d) =>
+    skip(`device ${d.id}`, `${d.profile} is an output: not switched by the doctor`),
+  );
+  return config.devices
+    .map((d): CheckResult => {
+      const name = `device ${d.id}`;
+      const bus = config.buses.find((b) => b.id === d.bus);
+      const busError = startErrors.get(`bus:${d.bus}`);
+      if (busError)
+        return fail(
+          name,
+          `bus ${d.bus} did not start: ${busError}`,
+          'see the serial line for that bus',
+        );
+      const got = readings.get(d.id) ?? [];
+      const h = final[d.id];
+      const onSimulated =
+        simulatedGpio.length > 0 && config.buses.find((b) => b.id === d.bus)?.type === 'gpio';
+      if (got.some((r) => r.quality === 'good'))
+        return onSimulated
+          ? warn(
+              name,
+              `${d.profile}: read from simulated lines (this machine has no GPIO)`,
+              'run the doctor on the gateway itself',
+            )
+          : ok(name, `${d.profile} answered: ${sample(got)}`);
+      if (got.length > 0)
+        return fail(name, `${d.profile} answered, but no value was usable`, deviceFix(h, bus));
       return fail(
         name,
-        `bus ${d.bus} did not start: ${busError}`,
-        'see the serial line for that bus',
+        `${d.profile} did not answer (${h?.requests ?? 0} requests in ${timeoutMs} ms: ${h?.timeouts ?? 0} timeouts, ${h?.crcErrors ?? 0} CRC errors, ${h?.exceptions ?? 0} exceptions)`,
+        deviceFix(h, bus),
       );
-    const got = readings.get(d.id) ?? [];
-    const h = final[d.id];
-    const onSimulated =
-      simulatedGpio.length > 0 && config.buses.find((b) => b.id === d.bus)?.type === 'gpio';
-    if (got.some((r) => r.quality === 'good'))
-      return onSimulated
-        ? warn(
-            name,
-            `${d.profile}: read from simulated lines (this machine has no GPIO)`,
-            'run the doctor on the gateway itself',
-          )
-        : ok(name, `${d.profile} answered: ${sample(got)}`);
-    if (got.length > 0)
-      return fail(name, `${d.profile} answered, but no value was usable`, deviceFix(h, bus));
-    return fail(
-      name,
-      `${d.profile} did not answer (${h?.requests ?? 0} requests in ${timeoutMs} ms: ${h?.timeouts ?? 0} timeouts, ${h?.crcErrors ?? 0} CRC errors, ${h?.exceptions ?? 0} exceptions)`,
-      deviceFix(h, bus),
-    );
-  });
+    })
+    .concat(skipped);
 }

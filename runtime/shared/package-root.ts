@@ -25,10 +25,12 @@ export function packageRoot(): string {
   }
 }
 
-/** This edge-gw's version, from its package.json. */
+let version: string | undefined;
+
+/** This edge-gw's version, from its package.json (read once: the status page asks per request). */
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
+  version ??= (
+    JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+  ).version;
+  return version;
 }

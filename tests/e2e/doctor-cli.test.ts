@@ -89,6 +89,26 @@ describe('edge-gw doctor', () => {
     expect(result.code).toBe(0);
   });
 
+  it('reads GPIO inputs but never drives an output (a relay would switch the lamp or valve)', async () => {
+    const result = await doctor(
+      site({
+        buses: '  - { id: io, type: gpio, simulate: true }',
+        devices: [
+          '  - { id: valve, profile: generic-gpio-relay, bus: io, pin: 17 }',
+          '  - { id: lid, profile: generic-gpio-door-switch, bus: io, pin: 27 }',
+        ].join('\n'),
+      }),
+      '--no-upstream',
+    );
+    expect(result.stdout).toMatch(
+      /^\[skip\] device valve +generic-gpio-relay is an output: not switched by the doctor$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^\[ ok \] device lid +generic-gpio-door-switch answered: closed=/m,
+    );
+    expect(result.code).toBe(0);
+  });
+
   it('fails on a wrong password, saying what to check', async () => {
     const wrong = join(tempDir(), 'pw');
     writeFileSync(wrong, 'not-the-password\n');
