@@ -86,7 +86,9 @@ describe('the status page, its JSON and its metrics', () => {
     const html = await (await get('/', gw.authorization)).text();
     expect(html).toContain('data-device="lamp1"');
     expect(html).toContain('<b>out_of_range</b>');
-    expect(html).toMatch(/<svg class="spark"[^>]*aria-label="lamp1 voltage, up to the last hour, range/);
+    expect(html).toMatch(
+      /<svg class="spark"[^>]*aria-label="lamp1 voltage, up to the last hour, range/,
+    );
     expect(html).toContain('id="backlog-pending"');
   });
 });
