@@ -243,3 +243,17 @@ describe('edge-gw provision', () => {
     expect(result.stderr).toMatch(/site\.yaml:2:\d+ gateway\.id:/);
   });
 });
+
+describe('edge-gw export-diagnostics', () => {
+  it('says what is wrong with a broken config, and writes nothing', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'site.yaml');
+    writeFileSync(file, 'version: 1\ngateway: { id: lp1 }\n');
+    const out = join(dir, 'd.tar.gz');
+    const result = await edgeGw(['export-diagnostics', '--config', file, '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/site\.yaml:2:\d+ gateway\.dataDir: missing/);
+    expect(result.stderr).toContain('fix the config first');
+    expect(existsSync(out)).toBe(false);
+  });
+});
