@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SiteConfig } from '../config/schema.js';
 import { DEFAULT_CROWD_BUNDLE, DEFAULT_FORECAST_BUNDLE } from '../crowd/crowd-engine.js';
@@ -9,6 +10,7 @@ import { identityFiles } from '../provision/provision.js';
 import { STORE_FILE } from '../gateway/gateway.js';
 import { serialPorts } from '../shared/serial-ports.js';
 import { fail, ok, skip, warn, type CheckResult } from './doctor-check.js';
+import { account, groupName, mayReadWrite, type Account } from './user-access.js';
 
 const mode = (file: string): number => statSync(file).mode & 0o777;
 
@@ -126,8 +128,13 @@ export function certificateChecks(config: SiteConfig, file: string, now: Date): 
   return [ok('certificate', `${cert.subject}, valid ${days} more days`)];
 }
 
-/** Each serial line exists and the gateway's user may open it. */
-export function serialChecks(config: SiteConfig, devDir = '/dev'): CheckResult[] {
+/** Each serial line exists and the gateway's service user (`edge-gw` where it exists, else
+ * whoever runs the doctor) may open it. */
+export function serialChecks(
+  config: SiteConfig,
+  devDir = '/dev',
+  service: Account | undefined = account('edge-gw'),
+): CheckResult[] {
   const out: CheckResult[] = [];
   for (const bus of config.buses) {
     if (bus.type !== 'serial' && bus.type !== 'modbus-rtu') continue;
@@ -143,18 +150,23 @@ export function serialChecks(config: SiteConfig, devDir = '/dev'): CheckResult[]
       );
       continue;
     }
-    try {
-      accessSync(bus.path, constants.R_OK | constants.W_OK);
-      out.push(ok(name, `${bus.path} can be opened for reading and writing`));
-    } catch {
-      out.push(
-        fail(
-          name,
-          `${bus.path}: permission denied`,
-          "add the gateway's user to the dialout group: usermod -aG dialout edge-gw",
-        ),
-      );
-    }
+    // The service runs as its own user: what matters is whether that user may open the port,
+    // not whether the engineer running the doctor with sudo may.
+    const who = service ?? {
+      name: userInfo().username,
+      uid: process.getuid?.() ?? 0,
+      gids: process.getgroups?.() ?? [],
+    };
+    const access = mayReadWrite(bus.path, who);
+    out.push(
+      access.ok
+        ? ok(name, `${bus.path} can be opened for reading and writing by ${who.name}`)
+        : fail(
+            name,
+            `${bus.path}: ${who.name} may not open it (group ${groupName(access.gid)})`,
+            `add ${who.name} to that group: usermod -aG ${groupName(access.gid)} ${who.name} (scripts/install.sh adds dialout)`,
+          ),
+    );
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../runtime/config/schema.js';
@@ -8,7 +8,9 @@ import {
   clockCheck,
   diskCheck,
   identityChecks,
+  serialChecks,
 } from '../../../runtime/doctor/local-checks.js';
+import { account } from '../../../runtime/doctor/user-access.js';
 import { identityFiles, provision } from '../../../runtime/provision/provision.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
@@ -95,5 +97,48 @@ describe("the doctor's local checks", () => {
     expect(clockCheck(config, NOW, noFlag)).toMatchObject({ status: 'warn' });
     writeFileSync(noFlag, '');
     expect(clockCheck(config, NOW, noFlag)).toMatchObject({ status: 'ok' });
+  });
+});
+
+describe("the doctor's serial check, for the service's user", () => {
+  it("passes a port the service user's group may open, and names the group otherwise", () => {
+    const dir = tempDir();
+    const dialout = Number(
+      /^dialout:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1] ?? 20,
+    );
+    const port = join(dir, 'ttyUSB0');
+    writeFileSync(port, '');
+    chownSync(port, 0, dialout);
+    chmodSync(port, 0o660);
+    writeFileSync(join(dir, 'passwd'), 'edge-gw:x:990:990::/var/lib/edge-gw:/usr/sbin/nologin\n');
+    const site = provisioned(NOW, 30).config;
+    const config = {
+      ...site,
+      buses: [
+        {
+          id: 'rs485',
+          type: 'modbus-rtu' as const,
+          path: port,
+          baudRate: 9600,
+          parity: 'none' as const,
+          stopBits: 1 as const,
+          timeoutMs: 300,
+          retries: 1,
+        },
+      ],
+    };
+    const member = join(dir, 'group-member');
+    writeFileSync(member, `edge-gw:x:990:\ndialout:x:${dialout}:edge-gw\n`);
+    const outsider = join(dir, 'group-outsider');
+    writeFileSync(outsider, `edge-gw:x:990:\ndialout:x:${dialout}:\n`);
+    const inGroup = account('edge-gw', join(dir, 'passwd'), member);
+    const notInGroup = account('edge-gw', join(dir, 'passwd'), outsider);
+    expect(inGroup?.gids).toEqual([990, dialout]);
+    expect(serialChecks(config as SiteConfig, dir, inGroup)[0]).toMatchObject({ status: 'ok' });
+    expect(serialChecks(config as SiteConfig, dir, notInGroup)[0]).toMatchObject({
+      status: 'fail',
+      detail: `${port}: edge-gw may not open it (group dialout)`,
+      fix: 'add edge-gw to that group: usermod -aG dialout edge-gw (scripts/install.sh adds dialout)',
+    });
   });
 });
