@@ -4,15 +4,12 @@ import { packageVersion } from '../shared/package-root.js';
 import type { CalibrateOptions } from './calibrate-command.js';
 import type { DiagnosticsOptions } from './diagnostics-command.js';
 import type { DoctorOptions } from './doctor-command.js';
-import { checkCommand } from './check-command.js';
-import { flowInstallCommand } from './flow-command.js';
 import { EXIT } from './exit-codes.js';
-import { initCommand, type InitOptions } from './init-command.js';
-import { provisionCommand, type ProvisionOptions } from './provision-command.js';
-import { readCommand, type ReadOptions } from './read-command.js';
-import { runCommand } from './run-command.js';
-import { scanCommand, type ScanOptions } from './scan-command.js';
-import { statusCommand, type StatusOptions } from './status-command.js';
+import type { InitOptions } from './init-command.js';
+import type { ProvisionOptions } from './provision-command.js';
+import type { ReadOptions } from './read-command.js';
+import type { ScanOptions } from './scan-command.js';
+import type { StatusOptions } from './status-command.js';
 import type { SimulateOptions } from './simulate-command.js';
 
 export function buildProgram(): Command {
@@ -35,7 +32,8 @@ export function buildProgram(): Command {
       'after',
       '\nExit status: 0 valid, 1 invalid (each problem printed with file:line, field, and what is allowed), 2 usage error.',
     )
-    .action((opts: { config: string; json?: boolean }) => {
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const { checkCommand } = await import('./check-command.js');
       process.exitCode = checkCommand(
         opts,
         (l) => console.log(l),
@@ -63,6 +61,7 @@ export function buildProgram(): Command {
       '\nExamples:\n  sudo edge-gw init --site lamp-pole\n  edge-gw init --site water-meter --id wm-0007 --rs485 /dev/ttyUSB0 --upstream mqtts://mqtt.city.example:8883 --out site.yaml\n\nExit status: 0 written, 1 refused (the file exists, a bad answer, no answer on stdin), 2 usage error.',
     )
     .action(async (opts: InitOptions) => {
+      const { initCommand } = await import('./init-command.js');
       process.exitCode = await initCommand(
         opts,
         (l) => console.log(l),
@@ -89,7 +88,8 @@ export function buildProgram(): Command {
       'after',
       '\nExamples:\n  sudo edge-gw provision --config /etc/edge-gw/site.yaml --owner edge-gw --command-key platform-cmd.pub\n  edge-gw provision --config site.yaml --self-signed\n\nExit status: 0 provisioned, 1 refused (an identity exists, a bad key file, an invalid config), 2 usage error.',
     )
-    .action((opts: ProvisionOptions) => {
+    .action(async (opts: ProvisionOptions) => {
+      const { provisionCommand } = await import('./provision-command.js');
       process.exitCode = provisionCommand(
         opts,
         (l) => console.log(l),
@@ -158,6 +158,7 @@ export function buildProgram(): Command {
       '\nExit status: 0 the gateway answered, 1 it did not (not running, status page off, login refused), 2 usage error.',
     )
     .action(async (opts: StatusOptions) => {
+      const { statusCommand } = await import('./status-command.js');
       process.exitCode = await statusCommand(
         opts,
         (l) => console.log(l),
@@ -178,7 +179,8 @@ export function buildProgram(): Command {
       'after',
       '\nExit status: 0 installed, 1 the site already has flows (without --force) or an invalid config, 2 no such example.',
     )
-    .action((example: string, opts: { config: string; force?: boolean }) => {
+    .action(async (example: string, opts: { config: string; force?: boolean }) => {
+      const { flowInstallCommand } = await import('./flow-command.js');
       process.exitCode = flowInstallCommand(
         example,
         opts,
@@ -240,6 +242,8 @@ export function buildProgram(): Command {
     )
     .action(
       async (opts: { config: string; logLevel: (typeof LOG_LEVELS)[number]; pretty: boolean }) => {
+        // Every command is loaded when it is run: the gateway process carries none of the others.
+        const { runCommand } = await import('./run-command.js');
         process.exitCode = await runCommand(opts);
       },
     );
@@ -267,6 +271,7 @@ export function buildProgram(): Command {
       '\nExamples:\n  edge-gw scan --serial /dev/ttyUSB0 --baud 9600\n  edge-gw scan --tcp 10.0.0.20:502 --to 20\n\nExit status: 0 something answered, 1 nothing answered or the bus failed, 2 usage error.',
     )
     .action(async (opts: ScanOptions) => {
+      const { scanCommand } = await import('./scan-command.js');
       process.exitCode = await scanCommand(
         opts,
         (l) => console.log(l),
@@ -288,6 +293,7 @@ export function buildProgram(): Command {
       '\nExamples:\n  edge-gw read eastron-sdm120 --serial /dev/ttyUSB0 --baud 2400\n  edge-gw read tuf-2000m --tcp 10.0.0.21:502 --unit 3\n  edge-gw read plantower-pms5003 --serial /dev/ttyAMA0\n\nExit status: 0 every read answered, 1 some did not, 2 usage error.',
     )
     .action(async (profile: string, opts: ReadOptions) => {
+      const { readCommand } = await import('./read-command.js');
       process.exitCode = await readCommand(
         profile,
         opts,
