@@ -5,14 +5,7 @@ import { DeviceCatalogue } from '../devices/catalogue.js';
 import { diagnosticsEntries } from '../diagnostics/diagnostics.js';
 import { tarGz } from '../diagnostics/tar-writer.js';
 import { formatCheck } from '../doctor/doctor-check.js';
-import {
-  bundleChecks,
-  certificateChecks,
-  clockCheck,
-  diskCheck,
-  identityChecks,
-  serialChecks,
-} from '../doctor/local-checks.js';
+import { localChecks } from '../doctor/local-checks.js';
 import { DocumentError } from '../shared/document.js';
 import { EXIT } from './exit-codes.js';
 import { fetchStatus } from './status-command.js';
@@ -53,14 +46,7 @@ export async function diagnosticsCommand(
     : {
         problem: 'the status page is off in this config, so the running counters are not included',
       };
-  const checks = [
-    ...identityChecks(config, opts.config),
-    ...certificateChecks(config, opts.config, now),
-    ...serialChecks(config),
-    diskCheck(config),
-    clockCheck(config, now),
-    ...bundleChecks(config),
-  ].map((c) => formatCheck(c, 16));
+  const checks = localChecks(config, opts.config, now).map((c) => formatCheck(c, 16));
   const { entries, redacted } = diagnosticsEntries({
     configFile: opts.config,
     config,

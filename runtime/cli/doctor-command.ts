@@ -4,14 +4,7 @@ import type { SiteConfig } from '../config/schema.js';
 import { DeviceCatalogue } from '../devices/catalogue.js';
 import { probeDevices } from '../doctor/device-probe.js';
 import { fail, formatCheck, ok, skip, warn, type CheckResult } from '../doctor/doctor-check.js';
-import {
-  bundleChecks,
-  certificateChecks,
-  clockCheck,
-  diskCheck,
-  identityChecks,
-  serialChecks,
-} from '../doctor/local-checks.js';
+import { localChecks } from '../doctor/local-checks.js';
 import { upstreamChecks } from '../doctor/upstream-check.js';
 import { STORE_FILE } from '../gateway/gateway.js';
 import { DocumentError } from '../shared/document.js';
@@ -96,11 +89,7 @@ export async function doctorCommand(
       `${opts.config} is valid (${plural(config.devices.length, 'device')} on ${plural(config.buses.length, 'bus', 'buses')})`,
     ),
   ]);
-  show(identityChecks(config, opts.config));
-  show(certificateChecks(config, opts.config, new Date()));
-  show(serialChecks(config));
-  show([diskCheck(config), clockCheck(config, new Date())]);
-  show(bundleChecks(config));
+  show(localChecks(config, opts.config, new Date()));
   if (opts.devices) {
     const pid = storeHolder(join(config.gateway.dataDir, STORE_FILE));
     if (pid === undefined)

@@ -258,3 +258,15 @@ export function bundleChecks(config: SiteConfig): CheckResult[] {
   }
   return out;
 }
+
+/** Every check that reads only this machine, in the order the doctor prints them. */
+export function localChecks(config: SiteConfig, file: string, now: Date): CheckResult[] {
+  return [
+    ...identityChecks(config, file),
+    ...certificateChecks(config, file, now),
+    ...serialChecks(config),
+    diskCheck(config),
+    clockCheck(config, now),
+    ...bundleChecks(config),
+  ];
+}
