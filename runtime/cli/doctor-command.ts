@@ -9,6 +9,7 @@ import { upstreamChecks } from '../doctor/upstream-check.js';
 import { STORE_FILE } from '../gateway/gateway.js';
 import { DocumentError } from '../shared/document.js';
 import { storeHolder } from '../store/store-lock.js';
+import { plural } from '../shared/human-text.js';
 import { EXIT } from './exit-codes.js';
 import { fetchStatus } from './status-command.js';
 
@@ -21,8 +22,6 @@ export interface DoctorOptions {
 }
 
 const NAME_WIDTH = 16;
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** A running gateway holds the serial ports: its own view of the devices, from its status. */
 async function runningDevices(config: SiteConfig, pid: number): Promise<CheckResult[]> {

@@ -4,6 +4,7 @@ import { DeviceCatalogue } from '../devices/catalogue.js';
 import { editorSecretsFile } from '../node-red/editor-secrets.js';
 import { backlogTrend, describeTrend } from '../status/backlog-trend.js';
 import type { StatusReport } from '../status/status-report.js';
+import { ago, duration } from '../shared/human-text.js';
 import { EXIT } from './exit-codes.js';
 import { loadRunnableSite } from './load-site.js';
 import { formatValue, table } from './table.js';
@@ -89,16 +90,6 @@ export async function fetchStatus(
   return { report: (await res.json()) as StatusReport };
 }
 
-function ago(ms: number | null, now: number): string {
-  if (ms === null) return 'never';
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  return s < 120
-    ? `${s} s ago`
-    : s < 7200
-      ? `${Math.round(s / 60)} min ago`
-      : `${Math.round(s / 3600)} h ago`;
-}
-
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 /** The report as a field engineer reads it in a terminal. */
@@ -106,8 +97,7 @@ export function describeStatus(r: StatusReport): string[] {
   const now = r.generatedMs;
   const out: string[] = [];
   const trend = describeTrend(backlogTrend(r.history.backlog), r.outbox.pending);
-  const oldest =
-    r.outbox.oldestMs === null ? '' : `, oldest ${ago(r.outbox.oldestMs, now).replace(' ago', '')}`;
+  const oldest = r.outbox.oldestMs === null ? '' : `, oldest ${duration(now - r.outbox.oldestMs)}`;
   out.push(
     `gateway   ${r.gatewayId} (edge-gw ${r.version}, up ${Math.round(r.uptimeS / 60)} min)`,
     `clock     ${r.clock.state} ${new Date(r.clock.wallMs).toISOString()}`,

@@ -1,4 +1,5 @@
 import type { AlarmTransition } from '../anomaly/alarm.js';
+import { ago, duration, plural } from '../shared/human-text.js';
 import { backlogTrend, describeTrend } from './backlog-trend.js';
 import { escapeHtml as e, shortNumber, sparkline } from './sparkline.js';
 import { HISTORY_MINUTES } from './status-history.js';
@@ -6,27 +7,6 @@ import type { StatusReport } from './status-report.js';
 
 /** How often the page reloads itself: no script, so it works on any phone browser. */
 export const REFRESH_S = 15;
-
-function age(ms: number | null, now: number): string {
-  if (ms === null) return 'never';
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86_400)} d ago`;
-}
-
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 90) return `${s} s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
-  if (s < 36 * 3600) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86_400).toFixed(1)} d`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function bytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KiB`;
@@ -71,7 +51,7 @@ function alarmsSection(r: StatusReport): string {
   const cards = active
     .map(
       (a) =>
-        `<div class="card alarm">${badge(a.severity, SEVERITY_TONE[a.severity])} <b>${e(a.name)}</b> on ${e(a.subject)} <span class="quiet">· raised ${age(a.atMs, r.generatedMs)}</span><p class="ev">${e(evidence(a))}</p></div>`,
+        `<div class="card alarm">${badge(a.severity, SEVERITY_TONE[a.severity])} <b>${e(a.name)}</b> on ${e(a.subject)} <span class="quiet">· raised ${ago(a.atMs, r.generatedMs)}</span><p class="ev">${e(evidence(a))}</p></div>`,
     )
     .join('');
   const body = active.length === 0 ? '<p class="quiet">No alarm is raised.</p>' : cards;
@@ -89,7 +69,7 @@ function devicesSection(r: StatusReport): string {
       )
       .join('');
     const errors = h.timeouts + h.crcErrors + h.framingErrors + h.exceptions + h.linkErrors;
-    return `<div class="card device" data-device="${e(id)}"><h3>${e(id)} ${badge(h.state, DEVICE_TONE[h.state])}</h3><p class="quiet">last answer ${age(h.lastOkWallMs, r.generatedMs)} · ${h.responses}/${h.requests} answered · ${errors} errors</p>${points ? `<table class="points">${points}</table>` : '<p class="quiet">no readings yet</p>'}</div>`;
+    return `<div class="card device" data-device="${e(id)}"><h3>${e(id)} ${badge(h.state, DEVICE_TONE[h.state])}</h3><p class="quiet">last answer ${ago(h.lastOkWallMs, r.generatedMs)} · ${h.responses}/${h.requests} answered · ${errors} errors</p>${points ? `<table class="points">${points}</table>` : '<p class="quiet">no readings yet</p>'}</div>`;
   });
   return section(
     'devices',
