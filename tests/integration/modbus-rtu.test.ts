@@ -120,9 +120,10 @@ describe('Modbus RTU over a pseudo-terminal pair at 9600 baud', () => {
       const captured = capturedLog();
       // A late answer is one the link has given up on: it lands after the timeout, in the
       // guard time the link leaves before retrying (the link drops it there). A long timeout
-      // makes that guard 100 ms wide, so the answer lands in its middle however busy the
-      // machine is: the timeout and the simulator run on real time.
-      const timeoutMs = kind === 'late' ? 500 : 150;
+      // makes that guard 200 ms wide, so the answer lands in its middle, 100 ms from either
+      // edge: the timeout and the simulator run on real time, and with 500 ms (50 ms either
+      // side) a CI run with every suite in parallel once landed it outside.
+      const timeoutMs = kind === 'late' ? 1000 : 150;
       const { bus, link } = scheduler(line, clock, readings, {
         devices: [LAMP_POLE[0]!],
         log: captured.log,
