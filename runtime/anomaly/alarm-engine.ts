@@ -17,7 +17,7 @@ import {
 import { PressureDetector } from './pressure-detector.js';
 import { SensorDetector, type WindowValues } from './sensor-detector.js';
 import { TamperDetector, type ContactWindow } from './tamper-detector.js';
-import { WaterMeterDetector, type MeterReading } from './water-meter-detector.js';
+import { WaterMeterDetector, WATER_DEFAULTS, type MeterReading } from './water-meter-detector.js';
 
 const DAY = 86_400_000;
 
@@ -107,9 +107,9 @@ function waterRunner(
   unitOf: (stream: string) => string,
 ): Runner {
   const d = new WaterMeterDetector(a.id, {
+    ...WATER_DEFAULTS,
     leakMarginLph: a.leakMarginLph,
     burstFloorLph: a.burstFloorLph,
-    offlineAfterH: 3,
   });
   const hours = lengthMs / 3_600_000;
   const litres = (stats: StreamStats): number | null => {

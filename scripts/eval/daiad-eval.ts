@@ -1,7 +1,9 @@
 import type { AlarmTransition } from '../../runtime/anomaly/alarm.js';
 import {
+  WATER_DEFAULTS,
   WaterMeterDetector,
   type MeterReading,
+  type WaterDetectorOptions,
 } from '../../runtime/anomaly/water-meter-detector.js';
 import { seededRandom, uniform } from '../../runtime/shared/seeded-random.js';
 
@@ -48,8 +50,9 @@ export function runDetector(
   meter: string,
   calibration: readonly MeterReading[],
   test: readonly MeterReading[],
+  options: WaterDetectorOptions = WATER_DEFAULTS,
 ): AlarmTransition[] {
-  const detector = new WaterMeterDetector(meter);
+  const detector = new WaterMeterDetector(meter, options);
   detector.calibrate(calibration);
   return test.flatMap((r) => detector.push(r));
 }

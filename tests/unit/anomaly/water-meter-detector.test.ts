@@ -97,6 +97,50 @@ describe('WaterMeterDetector', () => {
     expect(alarms.find((a) => a.name === 'burst')?.atMs).toBe(night[2]?.atMs);
   });
 
+  it('learns a one-hour spike that stopped by itself, so the same habit raises once', () => {
+    const { d, after } = detector();
+    // A garden hose at 23:00 on two evenings a week apart: 300 L, then back to normal.
+    const hose = (days: number, from: number): MeterReading[] =>
+      household(days, from).map((r, i) => (i === 23 ? { ...r, litres: 300 } : r));
+    const first = hose(7, after);
+    const second = hose(7, first.at(-1)?.atMs ?? after);
+    const raised = (rs: MeterReading[]): number =>
+      run(d, rs).filter((a) => a.name === 'burst' && a.state === 'raised').length;
+    expect(raised(first)).toBe(1);
+    expect(raised(second)).toBe(0);
+  });
+
+  it('keeps learning nothing from a burst that goes on', () => {
+    const { d, after } = detector();
+    const burst = (from: number): MeterReading[] =>
+      household(2, from).map((r, i) => (i >= 23 && i < 29 ? { ...r, litres: r.litres + 300 } : r));
+    const first = burst(after);
+    const alarms = run(d, first);
+    expect(alarms.filter((a) => a.name === 'burst').map((a) => a.state)).toEqual([
+      'raised',
+      'cleared',
+    ]);
+    // Six hours of it were a burst, not a habit: the same again is raised again.
+    expect(
+      run(d, burst(first.at(-1)?.atMs ?? after)).filter(
+        (a) => a.name === 'burst' && a.state === 'raised',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('calls a reading no household connection can pass a meter fault, not a burst', () => {
+    const { d, after } = detector();
+    const glitch = household(1, after).map((r, i) => (i === 12 ? { ...r, litres: 248_243 } : r));
+    const alarms = run(d, glitch).filter((a) => a.state === 'raised');
+    expect(alarms.map((a) => a.name)).toEqual(['meter_fault']);
+    expect(alarms[0]?.evidence.litresPerHour).toBe(248_243);
+    // And it was not learnt: a real burst at that hour the next day is still found.
+    const next = household(1, glitch.at(-1)?.atMs).map((r, i) =>
+      i === 12 ? { ...r, litres: 600 } : r,
+    );
+    expect(run(d, next).filter((a) => a.name === 'burst' && a.state === 'raised')).toHaveLength(1);
+  });
+
   it('finds reverse flow, a stuck register and a silent meter', () => {
     const { d, after } = detector();
     const readings = household(6, after).map((r, i) => ({
