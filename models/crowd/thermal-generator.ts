@@ -86,6 +86,8 @@ export interface ThermalFrame {
 
 const SKIN_C = 34;
 const SUB = 4; // sub-samples per pixel side: partial cover of a pixel mixes temperatures
+/** The closest two people's centres get, m: about a shoulder's width. */
+const MIN_APART_M = 0.45;
 
 /** The ground area the array sees, m. */
 export function footprint(s: ThermalSettings): { widthM: number; depthM: number } {
@@ -147,20 +149,39 @@ export class ThermalScene {
       insulation: uniform(r, 0.35, 0.65),
     });
     this.people = [];
-    while (this.people.length < people) {
+    // Two people cannot stand in one place: centres at least a shoulder's width apart. A spot
+    // is drawn again until it is free (a packed frame takes the last draw).
+    const free = (x: number, y: number): boolean =>
+      this.people.every((p) => (p.x - x) ** 2 + (p.y - y) ** 2 >= MIN_APART_M * MIN_APART_M);
+    const hs = scale(1.7);
+    const anywhere = (): [number, number] => [
       // Feet anywhere whose head lands inside the frame.
-      const hs = scale(1.7);
-      const x = uniform(r, -widthM / 2 / hs, widthM / 2 / hs);
-      const y = uniform(r, -depthM / 2 / hs, depthM / 2 / hs);
-      const size =
-        r() < s.groups ? Math.min(people - this.people.length, 2 + Math.floor(r() * 3)) : 1;
-      for (let k = 0; k < size; k++)
-        this.people.push(
-          newPerson(
-            x + uniform(r, -0.5, 0.5) * (k > 0 ? 1 : 0),
-            y + uniform(r, -0.5, 0.5) * (k > 0 ? 1 : 0),
-          ),
-        );
+      uniform(r, -widthM / 2 / hs, widthM / 2 / hs),
+      uniform(r, -depthM / 2 / hs, depthM / 2 / hs),
+    ];
+    const spot = (draw: () => [number, number]): [number, number] => {
+      let xy = draw();
+      for (let tries = 1; tries < 40 && !free(...xy); tries++) xy = draw();
+      return xy;
+    };
+    while (this.people.length < people) {
+      const [x, y] = spot(anywhere);
+      this.people.push(newPerson(x, y));
+      // Some walk in groups of 2–4, each beside one already in the group: merging blobs.
+      if (r() >= s.groups) continue;
+      const size = Math.min(people - this.people.length + 1, 2 + Math.floor(r() * 3));
+      const group = [this.people.length - 1];
+      for (let k = 1; k < size; k++) {
+        const next = (): [number, number] => {
+          const beside = this.people[group[Math.floor(r() * group.length)] ?? 0];
+          const d = uniform(r, MIN_APART_M, MIN_APART_M + 0.3);
+          const a = uniform(r, 0, 2 * Math.PI);
+          return [(beside?.x ?? x) + d * Math.cos(a), (beside?.y ?? y) + d * Math.sin(a)];
+        };
+        const [gx, gy] = spot(next);
+        group.push(this.people.length);
+        this.people.push(newPerson(gx, gy));
+      }
     }
     this.distractors = [
       ...Array.from({ length: s.lamps }, (): Distractor => {
@@ -202,12 +223,27 @@ export class ThermalScene {
 
   /** People whose head is inside the frame. */
   count(): number {
+    return this.heads().length;
+  }
+
+  /**
+   * Where the heads of the people counted by `count()` are seen, in pixel coordinates (column,
+   * row; 0 at the frame's top-left corner, pixel centres at +0.5): the labels a density-map
+   * model learns from. Draws nothing from the scene's random sequence.
+   */
+  heads(): { col: number; row: number }[] {
     const s = this.settings;
     const { widthM, depthM } = footprint(s);
-    return this.people.filter((p) => {
+    const out: { col: number; row: number }[] = [];
+    for (const p of this.people) {
       const k = s.heightM / (s.heightM - p.heightM);
-      return Math.abs(p.x * k) <= widthM / 2 && Math.abs(p.y * k) <= depthM / 2;
-    }).length;
+      if (Math.abs(p.x * k) > widthM / 2 || Math.abs(p.y * k) > depthM / 2) continue;
+      out.push({
+        col: ((p.x * k) / widthM + 0.5) * WIDTH,
+        row: ((p.y * k) / depthM + 0.5) * HEIGHT,
+      });
+    }
+    return out;
   }
 
   frame(): ThermalFrame {

@@ -145,7 +145,7 @@ export class CrowdEngine implements Component {
       const bundle = z.config.bundle ?? DEFAULT_CROWD_BUNDLE;
       try {
         const card = await this.host.load(z.model, bundle);
-        if (card.input.preprocessing !== 'thermal-contrast')
+        if (card.input.preprocessing === undefined)
           z.refused = `${bundle} is a ${card.kind}, not a people-counting model for thermal frames`;
       } catch (e) {
         z.refused = text(e);

@@ -10,7 +10,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { loadBundle } from './model-bundle.js';
 import type { ModelCard } from './model-card.js';
 import { chooseBackend, type BackendName, type Tf } from './tf-backend.js';
-import { thermalContrast } from './thermal-contrast.js';
+import { thermalExcess } from './thermal-excess.js';
 import { scoreWindows } from './window-autoencoder.js';
 
 export type WorkerRequest =
@@ -66,11 +66,13 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
   const t0 = performance.now();
   const { card } = slot;
   const x = req.data;
-  if (card.input.preprocessing === 'thermal-contrast') {
+  if (card.input.preprocessing === 'thermal-excess') {
     // Frames: each prepared on its own; the model's outputs (a count per frame) come back.
-    for (let at = 0; at < x.length; at += slot.inputs)
-      thermalContrast(x.subarray(at, at + slot.inputs), x.subarray(at, at + slot.inputs));
     const shape = card.input.shape ?? [slot.inputs];
+    for (let at = 0; at < x.length; at += slot.inputs) {
+      const frame = x.subarray(at, at + slot.inputs);
+      thermalExcess(frame, shape[1] ?? slot.inputs, shape[0] ?? 1, frame);
+    }
     const n = x.length / slot.inputs;
     const scores = tf.tidy(() => {
       const y = slot.model.predict(tf!.tensor(x, [n, ...shape])) as tfTypes.Tensor;

@@ -19,7 +19,7 @@ export const ModelCardSchema = Type.Object({
     /** The shape of one input when it is not a flat window (a thermal frame: [24, 32, 1]). */
     shape: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 })),
     /** How raw inputs are prepared before the model sees them, when not by `normalisation`. */
-    preprocessing: Type.Optional(Type.Literal('thermal-contrast')),
+    preprocessing: Type.Optional(Type.Literal('thermal-excess')),
   }),
   normalisation: Type.Object({
     mean: Type.Array(Type.Number()),

@@ -70,6 +70,33 @@ describe('the thermal frame generator', () => {
     expect(s.count()).toBe(0);
   });
 
+  it('never stands two people in one place, groups included', () => {
+    for (const seed of [1, 2, 3]) {
+      const s = new ThermalScene({ heightM: 3, people: 22, groups: 0.8, seed });
+      expect(s.people).toHaveLength(22);
+      const closest = Math.min(
+        ...s.people.flatMap((a, i) =>
+          s.people.slice(i + 1).map((b) => Math.hypot(a.x - b.x, a.y - b.y)),
+        ),
+      );
+      expect(closest).toBeGreaterThanOrEqual(0.45 - 1e-9);
+    }
+  });
+
+  it('says where each counted head is seen, in pixels, and marks its warmest spot', () => {
+    const s = new ThermalScene({ ...quiet, ambientC: 10, seed: 1 });
+    s.people = [person(1, -0.5), person(100, 0)];
+    const heads = s.heads();
+    expect(heads).toHaveLength(s.count());
+    expect(heads).toHaveLength(1);
+    const [head] = heads;
+    const f = s.frame();
+    const hottest = Array.from(f.pixels).indexOf(Math.max(...f.pixels));
+    // The head is the person's warmest part: the hottest pixel is the one it is seen in, or next to it.
+    expect(Math.abs((hottest % 32) + 0.5 - (head?.col ?? NaN))).toBeLessThanOrEqual(1.5);
+    expect(Math.abs(Math.floor(hottest / 32) + 0.5 - (head?.row ?? NaN))).toBeLessThanOrEqual(1.5);
+  });
+
   it('takes every setting as a flag, and says which is out of range', () => {
     expect(
       settingsFrom({ height: '7', ambient: '30', noise: '0.4', people: '12', seed: '9' }),
