@@ -1,10 +1,10 @@
 /**
  * `npm run train:crowd [-- --frames 12000 --epochs 10 --seed 1 --out DIR]`
  *
- * Trains the thermal people-counting CNN shipped in `models/crowd/bundle` on generated frames
- * over the training range (mounts 3–6 m, 0–26 °C, noise 0.1–0.6 °C, 0–22 people, with groups,
- * lamps, cars, dogs and dead pixels), on wasm with our filter-gradient kernel, and writes the
- * bundle with its card. `npm run eval:crowd -- --dataset thermal` scores it on settings it did
+ * Trains the thermal people-counting CNN shipped in `models/crowd/bundle` on where each head is
+ * seen (a density map per frame) in generated frames over the training range (mounts 3–6 m,
+ * 0–26 °C, noise 0.1–0.6 °C, 0–22 people, with groups, lamps, cars, dogs and dead pixels), on
+ * wasm with our filter-gradient kernel, and writes the bundle with its card. `npm run eval:crowd -- --dataset thermal` scores it on settings it did
  * not train on.
  */
 import { createHash } from 'node:crypto';
