@@ -17,6 +17,8 @@ export interface ThermalSettings {
   groundOffsetC: number;
   /** How much warmer the ground is at the bottom row than at the top, °C (sun, a wall's shade). */
   gradientC: number;
+  /** The most a patch of the ground (sun, shade, a wet spot; 1–3 m across) departs from the rest, °C. */
+  patchC: number;
   /** Per-pixel noise, standard deviation, °C (the MLX90640 is 0.1–0.5 °C at 1–4 Hz). */
   noiseC: number;
   /** People whose heads are in view. */
@@ -40,6 +42,7 @@ export const THERMAL_DEFAULTS: ThermalSettings = {
   ambientC: 18,
   groundOffsetC: 0,
   gradientC: 1.5,
+  patchC: 0.8,
   noiseC: 0.25,
   people: 5,
   groups: 0.3,
@@ -124,7 +127,7 @@ export class ThermalScene {
       x: uniform(this.random, -widthM / 2, widthM / 2),
       y: uniform(this.random, -depthM / 2, depthM / 2),
       r: uniform(this.random, 1, 3),
-      dC: uniform(this.random, -0.8, 0.8),
+      dC: uniform(this.random, -s.patchC, s.patchC),
     }));
     this.dead = new Map(
       Array.from({ length: s.deadPixels }, () => [

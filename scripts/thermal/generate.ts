@@ -1,5 +1,5 @@
 /**
- * `npm run thermal -- [--height 4] [--ambient 18] [--ground-offset 0] [--gradient 1.5]
+ * `npm run thermal -- [--height 4] [--ambient 18] [--ground-offset 0] [--gradient 1.5] [--patches 0.8]
  *   [--noise 0.25] [--people 5] [--groups 0.3] [--lamps 0] [--cars 0] [--dogs 0] [--dead 0]
  *   [--fov-x 110] [--fov-y 75] [--seed 1] [--frames 1] [--out FILE]`
  *
@@ -25,6 +25,7 @@ const FLAGS: Record<
   ambient: { key: 'ambientC', min: -30, max: 50 },
   'ground-offset': { key: 'groundOffsetC', min: -15, max: 30 },
   gradient: { key: 'gradientC', min: -10, max: 10 },
+  patches: { key: 'patchC', min: 0, max: 10 },
   noise: { key: 'noiseC', min: 0, max: 5 },
   people: { key: 'people', min: 0, max: 200, whole: true },
   groups: { key: 'groups', min: 0, max: 1 },

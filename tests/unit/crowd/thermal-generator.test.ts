@@ -70,6 +70,16 @@ describe('the thermal frame generator', () => {
     expect(s.count()).toBe(0);
   });
 
+  it('varies the ground by patches of the asked strength', () => {
+    const spread = (patchC: number): number => {
+      const px = new ThermalScene({ ...quiet, ambientC: 20, patchC, seed: 3 }).frame().pixels;
+      return Math.max(...px) - Math.min(...px);
+    };
+    expect(spread(0)).toBeCloseTo(0, 5);
+    expect(spread(2)).toBeGreaterThan(2 * spread(0.5));
+    expect(settingsFrom({ patches: '1.5' }).patchC).toBe(1.5);
+  });
+
   it('never stands two people in one place, groups included', () => {
     for (const seed of [1, 2, 3]) {
       const s = new ThermalScene({ heightM: 3, people: 22, groups: 0.8, seed });
