@@ -122,19 +122,25 @@ function reorder(rows: Float32Array, width: number, order: readonly number[]): F
   return out;
 }
 
-/** Reconstruction error of each window (mean squared error over its values). */
+/**
+ * Reconstruction error of each window: the mean squared error over its values, or with
+ * `'absolute'` the mean absolute error (SKAB's Conv-AE residual, up to a constant factor: one
+ * channel far off counts in proportion, not squared).
+ */
 export function scoreWindows(
   tf: Tf,
   model: tfTypes.LayersModel,
   windows: Float32Array,
   inputs: number,
+  error: 'squared' | 'absolute' = 'squared',
 ): Float32Array {
   const n = windows.length / inputs;
   if (n === 0) return new Float32Array(0);
   return tf.tidy(() => {
     const x = tf.tensor2d(windows, [n, inputs]);
     const y = model.predict(x, { batchSize: 256 }) as tfTypes.Tensor2D;
-    return tf.mean(tf.squaredDifference(x, y), 1).dataSync() as Float32Array;
+    const e = error === 'squared' ? tf.squaredDifference(x, y) : tf.abs(tf.sub(x, y));
+    return tf.mean(e, 1).dataSync() as Float32Array;
   });
 }
 

@@ -156,6 +156,12 @@ export function skabFigures(
     nab_standard: round(c.changepoint.standard, 2),
     nab_low_fp: round(c.changepoint.low_fp, 2),
     nab_low_fn: round(c.changepoint.low_fn, 2),
+    whole_file_f1: round(c.wholeFile.f1),
+    whole_file_far: round(c.wholeFile.far),
+    whole_file_mar: round(c.wholeFile.mar),
+    to_end_f1: round(c.toEnd.f1),
+    to_end_far: round(c.toEnd.far),
+    to_end_mar: round(c.toEnd.mar),
     streaming_f1: round(st.binary.f1),
     streaming_far: round(st.binary.far),
     streaming_mar: round(st.binary.mar),
@@ -187,15 +193,20 @@ experiment (${String(f.train_only_parts)} training-only parts included), predict
 ${String(f.experiments)} experiments without its labels; binary scores summed over files; the NAB-style
 changepoint score with a 60 s window to the right of each changepoint.
 
-Three detectors, each run once with seed ${String(p.seed)} (no setting was chosen on these labels):
+Three detectors, each run once with seed ${String(p.seed)}. No setting was chosen on these labels:
+the per-file settings are the notebook's (its residual, quantile, factor and labelling loop).
+The version before them (squared residual, 0.99 quantile × 1.5, labels to the last row) scored
+F1 0.802, FAR 0.359, MAR 0.132 on this split.
 
 - **per file, covering** (the headline): SKAB's recipe for its best published detector (the
   Conv-AE notebook) with our dense autoencoder (${p.shape.hidden}-${p.shape.bottleneck}-${p.shape.hidden} over ${p.shape.window}-row windows): each experiment
   gets its own scaler and model, fitted on its first ${p.trainRows} rows, starting from a model
-  pre-trained on the anomaly-free file (${p.pretrainEpochs} epochs; ${p.fileEpochs} per file); threshold = the ${p.thresholdQuantile}
-  quantile of the file's training residuals × ${p.thresholdFactor}; a row is anomalous when every window
+  pre-trained on the anomaly-free file (${p.pretrainEpochs} epochs; ${p.fileEpochs} per file); a window's residual is its
+  mean ${p.residual} reconstruction error; threshold = the ${p.thresholdQuantile}
+  quantile of the file's training residuals × ${round(p.thresholdFactor)}; a row is anomalous when every window
   covering it (but the one starting at it) is. That rule looks up to ${p.shape.window - 2} rows ahead: it
-  labels a recording, it cannot run live.
+  labels a recording, it cannot run live. As in the notebook's loop, the last
+  ${2 * p.shape.window - 2} rows of a file are never labelled.
 - **per file, streaming**: the same models, a row anomalous when the window ending at it is:
   what a gateway could say at that moment.
 - **global**: one model for all files (what \`edge-gw calibrate\` trains on a site), ${o.shape.window}-row
@@ -214,6 +225,8 @@ Three detectors, each run once with seed ${String(p.seed)} (no setting was chose
 |---|---|---|
 | F1 of flagging every test row | ${String(f.all_ones_f1)} | (the floor any detector that alarms a lot is measured against) |
 | NAB low FP / low FN (per file, covering) | ${String(f.nab_low_fp)} / ${String(f.nab_low_fn)} | (MSCRED 16.53 / 40.28) |
+| per file, covering, scored over whole files (training rows included, as the notebook scores): F1 / FAR / MAR | ${String(f.whole_file_f1)} / ${String(f.whole_file_far)} / ${String(f.whole_file_mar)} | (Conv-AE 0.78 / 0.1355 / 0.2802) |
+| per file, covering, labelled to the last row the rule reaches: F1 / FAR / MAR | ${String(f.to_end_f1)} / ${String(f.to_end_far)} / ${String(f.to_end_mar)} | |
 | inference, one window of the global model (${String(f.backend)}) | ${String(f.ms_per_window)} ms | ≤ 1 ms |
 | calibration on one week of 1-minute rows (global model) | ${String(f.calibrate_week_s)} s | ≤ 60 s |
 | the per-file evaluation, all files | ${String(f.per_file_s)} s | |
@@ -223,9 +236,17 @@ Global, F1: ${r.files.map((x) => `${x.name} ${x.f1}`).join(', ')}.
 
 These are the numbers of the dev split in ../shared/data (8 complete experiments); the targets
 are for the complete published set, which the evaluator reports the same way when pointed at it
-(\`--data DIR\`). **The targets are not met**: the per-file recipe reaches the F1 but raises
-far too many false alarms (the target is F1 ≥ 0.80 *with* a false-alarm rate ≤ 0.15), and on
-this split most test rows are anomalous, so an F1 near the all-ones floor says little.
+(\`--data DIR\`). ${Number(f.f1) >= 0.8 && Number(f.far) <= 0.15 ? '**The targets are met on this split.**' : '**The targets are not met on this split** (F1 ≥ 0.80 *with* a false-alarm rate ≤ 0.15).'}
+
+How the scoring is read matters here. The issue's protocol scores the rows after the training
+rows. SKAB's Conv-AE notebook scores whole files, its 400 training rows included; those rows
+are almost never labelled, so they add true negatives and lower the false-alarm rate. Both
+are reported. Nearly all false alarms fall after each anomaly: the testbed's water and
+thermocouple temperatures keep drifting, by several of the training rows' standard deviations,
+and a model fitted on 400 rows (under 7 minutes) has not seen that. On this split a file's last
+${2 * p.shape.window - 2} rows, which the notebook's rule never labels, are such rows, so the limit removes
+many of them; the "to the last row" line shows the figures without it. On this split most test rows are anomalous, so an
+F1 near the all-ones floor says little.
 `;
 }
 
