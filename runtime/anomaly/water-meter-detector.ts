@@ -76,6 +76,8 @@ export class WaterMeterDetector {
   private sinceRefresh = REFRESH_EVERY;
   private usual = { lowestSpan: 0, hourlyQ995: 0 };
   private lastAtMs?: number;
+  /** Litres the register ran backwards and has not yet run forwards again. */
+  private owedL = 0;
   private readonly leak = new Hysteresis(1, 6);
   private readonly burst = new Hysteresis(1, 2);
   /** The readings of the burst now raised that were above the burst line. */
@@ -120,8 +122,19 @@ export class WaterMeterDetector {
       emit('meter_offline', this.offline, false, 'warning', { gapH: Math.round(gapH) });
     }
     const hours = Math.max(1, Math.round(gapH));
-    emit('backflow', this.backflow, r.litres < 0, 'warning', { litres: r.litres });
-    const use = Math.max(0, r.litres) / hours;
+    // More than the connection can pass, either way, is the register glitching (a meter swap, a
+    // bad read): a fault to look at, not a burst to send a crew to nor backflow, never learnt
+    // as usual. DAIAD has a register that swings ±248 m³ every other hour.
+    const implausible = Math.abs(r.litres) / hours > PLAUSIBLE_MAX_LPH;
+    emit('backflow', this.backflow, r.litres < 0 && !implausible, 'warning', {
+      litres: r.litres,
+    });
+    // Use is what the register gained. After it ran backwards (reverse flow, or a misread that
+    // the next read corrects), its next gains first make up the loss: DAIAD has a meter that
+    // read −3,076 L then +3,112 L, 36 L of use, not a 3 m³ burst. A glitch resets the account.
+    const gained = implausible ? r.litres : r.litres - this.owedL;
+    this.owedL = implausible ? 0 : Math.max(0, -gained);
+    const use = Math.max(0, gained) / hours;
 
     this.lastLeakSpan.push(use);
     if (this.lastLeakSpan.length > LEAK_HOURS) this.lastLeakSpan.shift();
@@ -147,11 +160,8 @@ export class WaterMeterDetector {
       aroundNow = Math.max(aroundNow, this.maxByHour[(hod + d + 24) % 24] ?? 0);
     const sudden = Math.max(this.o.burstFloorLph, this.o.burstOverUsual * aroundNow);
     const sustained = Math.max(this.o.burstFloorLph, this.usual.hourlyQ995);
-    // More than the connection can pass is the register glitching (a meter swap, a bad read):
-    // a fault to look at, not a burst to send a crew to, and never learnt as usual.
-    const implausible = use > PLAUSIBLE_MAX_LPH;
     emit('meter_fault', this.fault, implausible, 'warning', {
-      litresPerHour: Math.round(use),
+      litresPerHour: Math.round(r.litres / hours),
       plausibleMaxLph: PLAUSIBLE_MAX_LPH,
     });
     const burstNow =

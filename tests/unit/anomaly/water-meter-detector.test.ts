@@ -141,6 +141,33 @@ describe('WaterMeterDetector', () => {
     expect(run(d, next).filter((a) => a.name === 'burst' && a.state === 'raised')).toHaveLength(1);
   });
 
+  it('counts what a register that ran backwards gains back as no use, not a burst', () => {
+    const { d, after } = detector();
+    // At 2 and 3 in the morning (idle hours): −3,076 L, then +3,112 L: 36 L over two hours.
+    const misread = household(1, after).map((r, i) =>
+      i === 1 ? { ...r, litres: -3076 } : i === 2 ? { ...r, litres: 3112 } : r,
+    );
+    const alarms = run(d, misread).filter((a) => a.state === 'raised');
+    expect(alarms.map((a) => a.name)).toEqual(['backflow']);
+    // What was gained back is not use either: a real night burst the next day is still found
+    // against the same line.
+    const next = household(1, misread.at(-1)?.atMs).map((r, i) =>
+      i === 2 ? { ...r, litres: 400 } : r,
+    );
+    expect(run(d, next).filter((a) => a.name === 'burst' && a.state === 'raised')).toHaveLength(1);
+  });
+
+  it('calls a register swinging by hundreds of m³ either way a fault, not backflow or a burst', () => {
+    const { d, after } = detector();
+    // DAIAD's swinging register: +248,243 L, −248,203 L, +248,459 L, −248,422 L, … at night.
+    const swing = [248_243, -248_203, 248_459, -248_422, 248_502, -248_467];
+    const glitch = household(1, after).map((r, i) =>
+      i >= 1 && i <= swing.length ? { ...r, litres: swing[i - 1] ?? 0 } : r,
+    );
+    const alarms = run(d, glitch).filter((a) => a.state === 'raised');
+    expect(alarms.map((a) => a.name)).toEqual(['meter_fault']);
+  });
+
   it('finds reverse flow, a stuck register and a silent meter', () => {
     const { d, after } = detector();
     const readings = household(6, after).map((r, i) => ({
