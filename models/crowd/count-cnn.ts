@@ -1,30 +1,15 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../../runtime/models/tf-backend.js';
 import { thermalExcess } from '../../runtime/models/thermal-excess.js';
-import {
-  gridPoint,
-  groundGrid,
-  toGroundGrid,
-  type GroundGrid,
-} from '../../runtime/models/thermal-ground.js';
 import { seededRandom, uniform } from '../../runtime/shared/seeded-random.js';
 import { HEIGHT, ThermalScene, WIDTH, type ThermalSettings } from './thermal-generator.js';
 
-/**
- * What the model sees: the prepared frame on the ground grid of a 5 m mount (48 × 36 cells),
- * large enough for frames from mounts up to 7 m (decision 0019).
- */
-export const CROWD_GRID: GroundGrid = groundGrid({
-  frame: [HEIGHT, WIDTH],
-  referenceHeightM: 5,
-  maxHeightM: 7,
-});
-export const INPUT_SHAPE = [CROWD_GRID.grid[0], CROWD_GRID.grid[1], 1];
-export const INPUT_CELLS = CROWD_GRID.grid[0] * CROWD_GRID.grid[1];
+export const FRAME_SHAPE = [HEIGHT, WIDTH, 1];
+export const FRAME_PIXELS = HEIGHT * WIDTH;
 
-/** The density map's cells: one per STRIDE × STRIDE grid cells. */
+/** The density map's cells: one per STRIDE × STRIDE pixels. */
 export const STRIDE = 4;
-export const MAP_CELLS = (CROWD_GRID.grid[0] / STRIDE) * (CROWD_GRID.grid[1] / STRIDE);
+export const MAP_CELLS = (HEIGHT / STRIDE) * (WIDTH / STRIDE);
 
 /** The density network's convolutions, in order: filters and kernel size. */
 const TRUNK: { filters: number; kernel: number; poolAfter?: boolean }[] = [
@@ -36,8 +21,8 @@ const TRUNK: { filters: number; kernel: number; poolAfter?: boolean }[] = [
 ];
 
 /**
- * A small fully convolutional network that maps a prepared thermal frame, on the ground grid,
- * to a density map of heads, one cell per 4 × 4 grid cells: convolutions at full resolution, pooling, more, pooling,
+ * A small fully convolutional network that maps a prepared thermal frame to a density map of
+ * heads, one cell per 4 × 4 pixels: convolutions at full resolution, pooling, more, pooling,
  * and a 1 × 1 convolution to a density per cell. It learns from where each head
  * is (`densityTarget`), not only how many there are, which teaches it what one person looks
  * like far faster than a count alone. With `sum`, a last dense layer fixed at all ones adds
@@ -48,7 +33,7 @@ export function buildCountCnn(tf: Tf, seed: number, sum = true): tfTypes.LayersM
   TRUNK.forEach((c, k) => {
     layers.push(
       tf.layers.conv2d({
-        ...(k === 0 ? { inputShape: INPUT_SHAPE } : {}),
+        ...(k === 0 ? { inputShape: FRAME_SHAPE } : {}),
         filters: c.filters,
         kernelSize: c.kernel,
         padding: 'same',
@@ -95,21 +80,20 @@ export function countModelFrom(
   return model;
 }
 
-/** Spread of a head's mark on the density map, grid cells. */
+/** Spread of a head's mark on the density map, pixels. */
 const HEAD_SIGMA = 1;
 
 /**
- * The density map a frame should give: each head (where it is seen, in grid cells) a Gaussian
- * of one cell's spread, cut to the grid and scaled to sum to one, added up over each map cell.
- * The map sums to the frame's count.
+ * The density map a frame should give: each head a Gaussian of one pixel's spread around where
+ * it is seen, cut to the frame and scaled to sum to one, added up over each map cell. The map
+ * sums to the frame's count.
  */
 export function densityTarget(
   heads: readonly { col: number; row: number }[],
   out: Float32Array<ArrayBufferLike> = new Float32Array(MAP_CELLS),
 ): Float32Array<ArrayBufferLike> {
   out.fill(0);
-  const [gridRows, gridCols] = CROWD_GRID.grid;
-  const cols = gridCols / STRIDE;
+  const cols = WIDTH / STRIDE;
   const reach = Math.ceil(3 * HEAD_SIGMA);
   const w: { cell: number; v: number }[] = [];
   for (const h of heads) {
@@ -117,8 +101,8 @@ export function densityTarget(
     let total = 0;
     const c0 = Math.floor(h.col);
     const r0 = Math.floor(h.row);
-    for (let r = Math.max(0, r0 - reach); r <= Math.min(gridRows - 1, r0 + reach); r++)
-      for (let c = Math.max(0, c0 - reach); c <= Math.min(gridCols - 1, c0 + reach); c++) {
+    for (let r = Math.max(0, r0 - reach); r <= Math.min(HEIGHT - 1, r0 + reach); r++)
+      for (let c = Math.max(0, c0 - reach); c <= Math.min(WIDTH - 1, c0 + reach); c++) {
         const d2 = (c + 0.5 - h.col) ** 2 + (r + 0.5 - h.row) ** 2;
         const v = Math.exp(-d2 / (2 * HEAD_SIGMA * HEAD_SIGMA));
         total += v;
@@ -140,9 +124,7 @@ export interface TrainingRange {
 export const TRAINING_RANGE: TrainingRange = {
   heightM: [3, 6],
   ambientC: [0, 26],
-  // To 1 °C: near 26 °C a person is only 4–8 °C over the ground, and the sensor's noise,
-  // relative to that, must span what it is on a 30 °C evening (0.25 °C over 4 °C).
-  noiseC: [0.1, 1],
+  noiseC: [0.1, 0.6],
   people: [0, 22],
 };
 
@@ -174,20 +156,14 @@ export function frameSet(
   settings: (i: number) => Partial<ThermalSettings>,
   onFrame?: (done: number) => void,
 ): { x: Float32Array; maps: Float32Array; y: Float32Array } {
-  const x = new Float32Array(n * INPUT_CELLS);
+  const x = new Float32Array(n * FRAME_PIXELS);
   const maps = new Float32Array(n * MAP_CELLS);
   const y = new Float32Array(n);
-  const prepared = new Float32Array(WIDTH * HEIGHT);
   for (let i = 0; i < n; i++) {
     const scene = new ThermalScene(settings(i));
     const f = scene.frame();
-    const h = scene.settings.heightM;
-    thermalExcess(f.pixels, WIDTH, HEIGHT, prepared);
-    toGroundGrid(prepared, h, CROWD_GRID, x.subarray(i * INPUT_CELLS, (i + 1) * INPUT_CELLS));
-    densityTarget(
-      scene.heads().map((p) => gridPoint(p, h, CROWD_GRID)),
-      maps.subarray(i * MAP_CELLS, (i + 1) * MAP_CELLS),
-    );
+    thermalExcess(f.pixels, WIDTH, HEIGHT, x.subarray(i * FRAME_PIXELS, (i + 1) * FRAME_PIXELS));
+    densityTarget(scene.heads(), maps.subarray(i * MAP_CELLS, (i + 1) * MAP_CELLS));
     y[i] = f.count;
     if (i % 500 === 0) onFrame?.(i);
   }

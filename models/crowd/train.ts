@@ -3,9 +3,8 @@
  *
  * Trains the thermal people-counting CNN shipped in `models/crowd/bundle` on where each head is
  * seen (a density map per frame) in generated frames over the training range (mounts 3–6 m,
- * 0–26 °C, noise 0.1–1 °C, 0–22 people, with groups, lamps, cars, dogs and dead pixels), each
- * put on the ground grid by its mount height (runtime/models/thermal-ground.ts), on wasm with
- * our filter-gradient kernel, and writes the bundle with its card. `npm run eval:crowd -- --dataset thermal` scores it on settings it did
+ * 0–26 °C, noise 0.1–0.6 °C, 0–22 people, with groups, lamps, cars, dogs and dead pixels), on
+ * wasm with our filter-gradient kernel, and writes the bundle with its card. `npm run eval:crowd -- --dataset thermal` scores it on settings it did
  * not train on.
  */
 import { createHash } from 'node:crypto';
@@ -21,9 +20,8 @@ import { packageRoot } from '../../runtime/shared/package-root.js';
 import {
   buildCountCnn,
   countModelFrom,
-  CROWD_GRID,
-  INPUT_CELLS,
-  INPUT_SHAPE,
+  FRAME_PIXELS,
+  FRAME_SHAPE,
   MAP_CELLS,
   TRAINING_RANGE,
   trainingSet,
@@ -61,7 +59,7 @@ const bar = new ProgressBar('training', epochs);
 const loss = await fitSeeded(
   tf,
   density,
-  { x: data.x, inputs: INPUT_CELLS, shape: INPUT_SHAPE },
+  { x: data.x, inputs: FRAME_PIXELS, shape: FRAME_SHAPE },
   { y: data.maps, outputs: MAP_CELLS },
   { epochs, batchSize: 16, seed, onEpoch: (e, l) => bar.update(e, `map loss ${l.toFixed(4)}`) },
 );
@@ -72,19 +70,14 @@ const trainMae = countMae(model, data, 1000);
 const seconds = (performance.now() - t0) / 1000;
 const card = await saveBundle(args.out, model, tf, {
   name: 'crowd-count',
-  version: `ground-${String(frames)}f-${String(epochs)}e-seed${String(seed)}`,
+  version: `density-${String(frames)}f-${String(epochs)}e-seed${String(seed)}`,
   kind: 'count-cnn',
   created: new Date().toISOString(),
   input: {
     features: ['thermal-frame'],
     window: 1,
-    shape: INPUT_SHAPE,
-    preprocessing: 'thermal-excess-ground',
-    ground: {
-      frame: CROWD_GRID.frame,
-      referenceHeightM: CROWD_GRID.referenceHeightM,
-      maxHeightM: CROWD_GRID.maxHeightM,
-    },
+    shape: FRAME_SHAPE,
+    preprocessing: 'thermal-excess',
   },
   normalisation: { mean: [0], std: [1] },
   thresholds: {},
@@ -118,7 +111,7 @@ function countMae(m: tf.LayersModel, set: { x: Float32Array; y: Float32Array }, 
   const predicted = tf.tidy(
     () =>
       (
-        m.predict(tf.tensor(set.x.subarray(0, k * INPUT_CELLS), [k, ...INPUT_SHAPE])) as tf.Tensor
+        m.predict(tf.tensor(set.x.subarray(0, k * FRAME_PIXELS), [k, ...FRAME_SHAPE])) as tf.Tensor
       ).dataSync() as Float32Array,
   );
   let abs = 0;

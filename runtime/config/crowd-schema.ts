@@ -20,14 +20,6 @@ export const CrowdZoneSchema = Type.Object(
           'device/point of a people counter that reports the people in the zone (e.g. gate/peopleInView of a generic-modbus-people-counter); or give thermal instead',
       }),
     ),
-    mountHeightM: Type.Optional(
-      Type.Number({
-        exclusiveMinimum: 0,
-        maximum: 30,
-        description:
-          'height of the thermal array above the ground, m: the counting model sizes people by it (thermal zones)',
-      }),
-    ),
     areaM2: Type.Number({
       exclusiveMinimum: 0,
       maximum: 100_000,

@@ -145,14 +145,8 @@ export class CrowdEngine implements Component {
       const bundle = z.config.bundle ?? DEFAULT_CROWD_BUNDLE;
       try {
         const card = await this.host.load(z.model, bundle);
-        const ground = card.input.ground;
-        const height = z.config.mountHeightM;
         if (card.input.preprocessing === undefined)
           z.refused = `${bundle} is a ${card.kind}, not a people-counting model for thermal frames`;
-        else if (ground && height === undefined)
-          z.refused = `${bundle} counts people by their size on the ground: give the zone the array's mountHeightM (m)`;
-        else if (ground && height !== undefined && height > ground.maxHeightM)
-          z.refused = `${bundle} counts from mounts up to ${String(ground.maxHeightM)} m; mountHeightM ${String(height)} is higher (train a bundle for it: npm run train:crowd)`;
       } catch (e) {
         z.refused = text(e);
       }
@@ -323,12 +317,7 @@ export class CrowdEngine implements Component {
 
   private async count(z: Running, image: ImageFrame, wallMs: number): Promise<void> {
     try {
-      const height = z.config.mountHeightM;
-      const { scores } = await this.host.infer(
-        z.model,
-        image.pixels,
-        height === undefined ? {} : { mountHeightM: height },
-      );
+      const { scores } = await this.host.infer(z.model, image.pixels);
       // Stamped when the frame arrived, not when the worker answered.
       this.publish(z, Math.max(0, Math.round(scores[0] ?? 0)), wallMs);
     } catch (e) {

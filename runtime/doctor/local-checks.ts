@@ -256,41 +256,6 @@ export function bundleChecks(config: SiteConfig): CheckResult[] {
       );
     }
   }
-  return [...out, ...mountHeightChecks(config)];
-}
-
-/** A thermal zone whose model sizes people on the ground has a mount height it can count from. */
-function mountHeightChecks(config: SiteConfig): CheckResult[] {
-  const out: CheckResult[] = [];
-  for (const z of config.crowd.zones) {
-    if (!z.thermal) continue;
-    let ground;
-    try {
-      ground = readBundleFiles(z.bundle ?? DEFAULT_CROWD_BUNDLE).card.input.ground;
-    } catch {
-      continue; // the bundle's own check says what is wrong with it
-    }
-    if (!ground) continue;
-    const name = `crowd ${z.id} mount`;
-    const h = z.mountHeightM;
-    if (h === undefined)
-      out.push(
-        fail(
-          name,
-          'no mountHeightM: the counting model sizes people by the array’s height',
-          'measure the array’s height above the ground and set crowd.zones[].mountHeightM (m)',
-        ),
-      );
-    else if (h > ground.maxHeightM)
-      out.push(
-        fail(
-          name,
-          `mountHeightM ${String(h)} is above the ${String(ground.maxHeightM)} m the model counts from`,
-          'mount the array lower, or train a bundle for this height (npm run train:crowd)',
-        ),
-      );
-    else out.push(ok(name, `${String(h)} m, within the model's 0–${String(ground.maxHeightM)} m`));
-  }
   return out;
 }
 

@@ -11,21 +11,13 @@ import { loadBundle } from './model-bundle.js';
 import type { ModelCard } from './model-card.js';
 import { chooseBackend, type BackendName, type Tf } from './tf-backend.js';
 import { thermalExcess } from './thermal-excess.js';
-import { groundGrid, toGroundGrid } from './thermal-ground.js';
 import { scoreWindows } from './window-autoencoder.js';
 
 export type WorkerRequest =
   | { id: number; op: 'init'; backends: BackendName[] }
   | { id: number; op: 'load'; slot: string; dir: string }
   | { id: number; op: 'drop'; slot: string }
-  | {
-      id: number;
-      op: 'infer';
-      slot: string;
-      data: Float32Array;
-      /** The thermal array's height above the ground, m: models on a ground grid need it. */
-      mountHeightM?: number;
-    };
+  | { id: number; op: 'infer'; slot: string; data: Float32Array };
 
 export type WorkerReply =
   | {
@@ -50,26 +42,13 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
   if (!tf) throw new Error('the model worker was not initialised');
   if (req.op === 'load') {
     const { card, model } = await loadBundle(req.dir, tf);
-    const { ground, shape } = card.input;
-    if (ground) {
-      const grid = groundGrid(ground).grid;
-      if (shape?.[0] !== grid[0] || shape[1] !== grid[1]) {
-        model.dispose();
-        throw new Error(
-          `${req.dir}: card.json input.shape [${String(shape)}] is not the ground grid [${String(grid)}] its input.ground makes`,
-        );
-      }
-    }
     slots.get(req.slot)?.model.dispose();
     slots.set(req.slot, {
       card,
       model,
-      // What one input is as it arrives: a raw frame for a model on a ground grid.
-      inputs: card.input.ground
-        ? card.input.ground.frame[0] * card.input.ground.frame[1]
-        : card.input.shape
-          ? card.input.shape.reduce((a, b) => a * b, 1)
-          : card.input.window * card.input.features.length,
+      inputs: card.input.shape
+        ? card.input.shape.reduce((a, b) => a * b, 1)
+        : card.input.window * card.input.features.length,
     });
     return { id: req.id, ok: true, card };
   }
@@ -97,31 +76,6 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     const n = x.length / slot.inputs;
     const scores = tf.tidy(() => {
       const y = slot.model.predict(tf!.tensor(x, [n, ...shape])) as tfTypes.Tensor;
-      return y.dataSync() as Float32Array;
-    });
-    return { id: req.id, ok: true, scores, ms: performance.now() - t0 };
-  }
-  if (card.input.preprocessing === 'thermal-excess-ground') {
-    const { ground, shape } = card.input;
-    if (!ground || !shape)
-      throw new Error(
-        `${req.slot}: a thermal-excess-ground card needs input.ground and input.shape`,
-      );
-    if (req.mountHeightM === undefined)
-      throw new Error(
-        `${req.slot}: this model counts on a ground grid and needs the array's mount height (mountHeightM)`,
-      );
-    const grid = groundGrid(ground);
-    const cells = grid.grid[0] * grid.grid[1];
-    const n = x.length / slot.inputs;
-    const input = new Float32Array(n * cells);
-    for (let i = 0; i < n; i++) {
-      const frame = x.subarray(i * slot.inputs, (i + 1) * slot.inputs);
-      thermalExcess(frame, ground.frame[1], ground.frame[0], frame);
-      toGroundGrid(frame, req.mountHeightM, grid, input.subarray(i * cells, (i + 1) * cells));
-    }
-    const scores = tf.tidy(() => {
-      const y = slot.model.predict(tf!.tensor(input, [n, ...shape])) as tfTypes.Tensor;
       return y.dataSync() as Float32Array;
     });
     return { id: req.id, ok: true, scores, ms: performance.now() - t0 };

@@ -18,20 +18,8 @@ export const ModelCardSchema = Type.Object({
     stepMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     /** The shape of one input when it is not a flat window (a thermal frame: [24, 32, 1]). */
     shape: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 })),
-    /** How raw inputs are prepared before the model sees them, when not by `normalisation`:
-     * `thermal-excess-ground` also resamples each frame to `ground` by the array's mount height. */
-    preprocessing: Type.Optional(
-      Type.Union([Type.Literal('thermal-excess'), Type.Literal('thermal-excess-ground')]),
-    ),
-    /** The ground grid (runtime/models/thermal-ground.ts): the raw frame's [rows, columns], the
-     * mount whose ground sampling the grid has, and the highest mount whose frame fits it. */
-    ground: Type.Optional(
-      Type.Object({
-        frame: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })]),
-        referenceHeightM: Type.Number({ exclusiveMinimum: 0 }),
-        maxHeightM: Type.Number({ exclusiveMinimum: 0 }),
-      }),
-    ),
+    /** How raw inputs are prepared before the model sees them, when not by `normalisation`. */
+    preprocessing: Type.Optional(Type.Literal('thermal-excess')),
   }),
   normalisation: Type.Object({
     mean: Type.Array(Type.Number()),

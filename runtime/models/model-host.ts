@@ -3,11 +3,6 @@ import type { WorkerReply, WorkerRequest } from './inference-worker.js';
 import type { ModelCard } from './model-card.js';
 import type { BackendName } from './tf-backend.js';
 
-/** What some models need besides their inputs. */
-export interface InferOptions {
-  /** A thermal array's height above the ground, m (crowd models on a ground grid). */
-  mountHeightM?: number;
-}
 /** Starts the worker from its compiled .js, or under tsx from its .ts source (development,
  * tests): a worker thread does not inherit the tsx loader, so it registers it itself. */
 function spawnWorker(): Worker {
@@ -113,11 +108,10 @@ export class ModelHost {
   async infer(
     name: string,
     windows: Float32Array,
-    options: InferOptions = {},
   ): Promise<{ scores: Float32Array; shadow?: Float32Array }> {
-    const scores = await this.inferSlot(`${name}:active`, windows, options);
+    const scores = await this.inferSlot(`${name}:active`, windows);
     if (!this.slots.has(`${name}:shadow`)) return { scores };
-    return { scores, shadow: await this.inferSlot(`${name}:shadow`, windows, options) };
+    return { scores, shadow: await this.inferSlot(`${name}:shadow`, windows) };
   }
 
   /** Drops `name`'s shadow version, if it has one. */
@@ -168,20 +162,11 @@ export class ModelHost {
       await this.call({ op: 'drop', slot: old.workerSlot });
   }
 
-  private async inferSlot(
-    key: string,
-    windows: Float32Array,
-    options: InferOptions,
-  ): Promise<Float32Array> {
+  private async inferSlot(key: string, windows: Float32Array): Promise<Float32Array> {
     const s = this.slots.get(key);
     if (!s) throw new Error(`no model loaded as ${key}`);
     // A copy goes to the worker (transferred, not cloned): the caller keeps its buffer.
-    const r = await this.call({
-      op: 'infer',
-      slot: s.workerSlot,
-      data: windows.slice(),
-      ...(options.mountHeightM === undefined ? {} : { mountHeightM: options.mountHeightM }),
-    });
+    const r = await this.call({ op: 'infer', slot: s.workerSlot, data: windows.slice() });
     const scores = r.scores ?? new Float32Array(0);
     s.inferences++;
     s.latencies.push(r.ms ?? 0);

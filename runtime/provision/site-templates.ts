@@ -87,9 +87,8 @@ devices:
   - { id: door, profile: generic-gpio-door-switch, bus: io, pin: 27 }
 crowd:
   zones:
-    # The pavement under the pole: measure the array's height above the ground (mountHeightM)
-    # and the walkable area it sees.
-    - { id: pavement, thermal: cam1, mountHeightM: 4, areaM2: 10 }
+    # The pavement under the pole; measure the area the array sees at its mount height.
+    - { id: pavement, thermal: cam1, areaM2: 10 }
 windows:
   lengths: [PT1M, PT5M, PT1H]
 alarms:

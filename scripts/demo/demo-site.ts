@@ -61,7 +61,7 @@ ${
 crowd:
   zones:
     # The pavement in view: people counted by the shipped model, Fruin level of service.
-    - { id: pavement, thermal: cam1, mountHeightM: 4, areaM2: 10 }
+    - { id: pavement, thermal: cam1, areaM2: 10 }
 `
     : ''
 }windows:

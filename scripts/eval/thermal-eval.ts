@@ -1,8 +1,4 @@
-import {
-  THERMAL_DEFAULTS,
-  ThermalScene,
-  type ThermalSettings,
-} from '../../models/crowd/thermal-generator.js';
+import { ThermalScene, type ThermalSettings } from '../../models/crowd/thermal-generator.js';
 import { levelOfService, type LosScheme } from '../../runtime/crowd/level-of-service.js';
 import { ModelHost } from '../../runtime/models/model-host.js';
 import { seededRandom, uniform } from '../../runtime/shared/seeded-random.js';
@@ -53,11 +49,7 @@ export async function evaluateThermal(
     for (let i = 0; i < o.frames; i++) {
       const people = Math.floor(uniform(random, o.people[0], o.people[1] + 1));
       const f = new ThermalScene({ ...o.settings, people, seed: o.seed * 7919 + i }).frame();
-      // The gateway knows its mount height (the zone's mountHeightM): models on a ground grid
-      // use it, others ignore it.
-      const { scores } = await host.infer('crowd', f.pixels, {
-        mountHeightM: o.settings.heightM ?? THERMAL_DEFAULTS.heightM,
-      });
+      const { scores } = await host.infer('crowd', f.pixels);
       const predicted = Math.max(0, Math.round(scores[0] ?? 0));
       const err = Math.abs(predicted - f.count);
       abs += err;

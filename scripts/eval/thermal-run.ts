@@ -81,12 +81,7 @@ export async function runThermal(
   const command = `npm run eval:crowd -- --dataset thermal ${flags} --frames ${String(frames)} --zone-area ${String(area)}`;
   const body = `The crowd-counting CNN (\`models/crowd/bundle\`, ${card.version}) on ${String(frames)} generated frames with 0–${String(maxPeople)}
 people each, through the gateway's model worker (${r.backend}).
-Settings outside the training range: ${outside.length > 0 ? outside.join('; ') : 'none'}.${
-    card.input.ground
-      ? `
-The worker puts each frame on the model's ground grid by the mount height (${String(settings.heightM)} m), as a zone's \`mountHeightM\` does in the gateway.`
-      : ''
-  }
+Settings outside the training range: ${outside.length > 0 ? outside.join('; ') : 'none'}.
 
 | figure | value | target |
 |---|---|---|

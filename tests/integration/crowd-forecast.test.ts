@@ -22,7 +22,6 @@ const HOUR = 3_600_000;
 const zone = fillDefaults(CrowdZoneSchema, {
   id: 'plaza',
   thermal: 'cam1',
-  mountHeightM: 4,
   areaM2: 50,
 }) as CrowdZoneConfig;
 /** People in the plaza by hour: busy afternoons, quiet nights. */

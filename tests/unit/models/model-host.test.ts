@@ -5,11 +5,7 @@ import { saveBundle } from '../../../runtime/models/model-bundle.js';
 import type { ModelCard } from '../../../runtime/models/model-card.js';
 import { ModelHost } from '../../../runtime/models/model-host.js';
 import { chooseBackend, type Tf } from '../../../runtime/models/tf-backend.js';
-import { thermalExcess } from '../../../runtime/models/thermal-excess.js';
-import { toGroundGrid } from '../../../runtime/models/thermal-ground.js';
 import { buildAutoencoder, scoreWindows } from '../../../runtime/models/window-autoencoder.js';
-import { buildCountCnn, CROWD_GRID, INPUT_SHAPE } from '../../../models/crowd/count-cnn.js';
-import { ThermalScene } from '../../../models/crowd/thermal-generator.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
 let tf: Tf;
@@ -125,67 +121,6 @@ describe('ModelHost (inference in a worker thread)', () => {
     );
     expect(host.stats('pump')?.version).toBe('1');
     expect((await host.infer('pump', windows)).scores).toHaveLength(3);
-  });
-
-  it('puts raw thermal frames on the ground grid by the mount height before a crowd model counts', async () => {
-    const model = buildCountCnn(tf, 5);
-    const dir = tempDir();
-    const card: Omit<ModelCard, 'files'> = {
-      name: 'crowd-count',
-      version: 'g',
-      kind: 'count-cnn',
-      created: '2026-11-21T00:00:00Z',
-      input: {
-        features: ['thermal-frame'],
-        window: 1,
-        shape: INPUT_SHAPE,
-        preprocessing: 'thermal-excess-ground',
-        ground: {
-          frame: CROWD_GRID.frame,
-          referenceHeightM: CROWD_GRID.referenceHeightM,
-          maxHeightM: CROWD_GRID.maxHeightM,
-        },
-      },
-      normalisation: { mean: [0], std: [1] },
-      thresholds: {},
-      metrics: {},
-      training: { data: 'unit test', sha256: '0'.repeat(64), rows: 0 },
-      command: 'vitest',
-    };
-    await saveBundle(dir, model, tf, card);
-    await host.load('crowd', dir);
-    const frames = [3, 6].map((h) => new ThermalScene({ heightM: h, people: 6, seed: h }).frame());
-    const raw = new Float32Array(2 * 768);
-    frames.forEach((f, i) => raw.set(f.pixels, i * 768));
-    const here = (h: number, f: Float32Array): number => {
-      const grid = toGroundGrid(thermalExcess(f, 32, 24), h, CROWD_GRID);
-      const y = model.predict(tf.tensor(grid, [1, ...INPUT_SHAPE])) as ReturnType<typeof tf.zeros>;
-      return y.dataSync()[0] ?? NaN;
-    };
-    // One mount height per call, as one array hangs at one height.
-    const at3 = await host.infer('crowd', raw.subarray(0, 768), { mountHeightM: 3 });
-    expectClose(at3.scores, [here(3, frames[0]?.pixels ?? raw)], 1e-4);
-    const at6 = await host.infer('crowd', raw.subarray(768), { mountHeightM: 6 });
-    expectClose(at6.scores, [here(6, frames[1]?.pixels ?? raw)], 1e-4);
-    // The height changes what the model sees.
-    const wrong = await host.infer('crowd', raw.subarray(768), { mountHeightM: 3 });
-    expect(Math.abs((wrong.scores[0] ?? 0) - (at6.scores[0] ?? 0))).toBeGreaterThan(1e-3);
-    await expect(host.infer('crowd', raw.subarray(0, 768))).rejects.toThrow(
-      /needs the array's mount height \(mountHeightM\)/,
-    );
-    await expect(host.infer('crowd', raw.subarray(0, 768), { mountHeightM: 8 })).rejects.toThrow(
-      /mount height 8 m is outside this model's ground grid \(0–7 m\)/,
-    );
-    // A card whose grid is not the model's input is refused, not run on a misdrawn grid.
-    const other = tempDir();
-    await saveBundle(other, model, tf, {
-      ...card,
-      input: { ...card.input, ground: { frame: [24, 32], referenceHeightM: 2, maxHeightM: 7 } },
-    });
-    await expect(host.load('crowd2', other)).rejects.toThrow(
-      /input\.shape \[36,48,1\] is not the ground grid \[84,112\] its input\.ground makes/,
-    );
-    model.dispose();
   });
 
   it('says what is wrong with an input that is not whole windows', async () => {
