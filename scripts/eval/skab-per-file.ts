@@ -125,7 +125,7 @@ export async function evaluateSkabPerFile(
       (s) => s > threshold,
     );
     model.dispose();
-    const labels = coveringLabels(high, N, 'notebook');
+    const labels = coveringLabels(high, rows.length, N, 'notebook');
     const covering = labels.slice(o.trainRows);
     const streaming: number[] = [];
     for (let i = o.trainRows; i < rows.length; i++) streaming.push(high[i - N + 1] ? 1 : 0);
@@ -134,7 +134,7 @@ export async function evaluateSkabPerFile(
     const s = confusion(truth, streaming);
     cover.push(c);
     whole.push(confusion(f.anomaly ?? [], labels));
-    toEnd.push(confusion(truth, coveringLabels(high, N, 'to-end').slice(o.trainRows)));
+    toEnd.push(confusion(truth, coveringLabels(high, rows.length, N, 'to-end').slice(o.trainRows)));
     stream.push(s);
     const cp = (p: number[]): ChangepointFile => ({
       timeMs: f.timeMs.slice(o.trainRows),
@@ -170,7 +170,7 @@ export async function evaluateSkabPerFile(
 /**
  * SKAB's covering rule over a whole file: row i is anomalous when windows i − N + 1 … i − 1 (all
  * that cover it but the one starting at it) are high. `high[w]` is window w, over rows
- * w … w + N − 1, so a file of n rows has n − N + 1 windows.
+ * w … w + N − 1, so a file of n rows has n − N + 1 windows (none when it is shorter than N).
  *
  * `'notebook'` labels rows N − 1 … n − 2N + 1, as the notebook's loop does (its upper bound
  * counts windows, not rows): the last 2N − 2 rows of a file are never labelled. `'to-end'`
@@ -178,13 +178,14 @@ export async function evaluateSkabPerFile(
  */
 export function coveringLabels(
   high: readonly boolean[],
+  rows: number,
   window: number,
   reach: 'notebook' | 'to-end',
 ): number[] {
   const N = window;
-  const n = high.length + N - 1;
-  const last = reach === 'notebook' ? n - 2 * N + 1 : n - N;
-  const out = new Array<number>(Math.max(0, n)).fill(0);
+  // Sized by rows, not windows + N − 1: a file shorter than a window has no windows but rows.
+  const last = reach === 'notebook' ? rows - 2 * N + 1 : rows - N;
+  const out = new Array<number>(rows).fill(0);
   for (let i = N - 1; i <= last; i++) {
     let all = true;
     for (let w = i - N + 1; all && w < i; w++) all = high[w] === true;

@@ -67,7 +67,7 @@ describe("SKAB's covering rule", () => {
   const high = [false, false, false, true, true, true, true, true, false, false];
 
   it('labels a row when every window over it but the one starting at it is high', () => {
-    const to = coveringLabels(high, 3, 'to-end');
+    const to = coveringLabels(high, 12, 3, 'to-end');
     expect(to).toHaveLength(12);
     // Row 5: windows 3 and 4 are high; row 4: windows 2 and 3, 2 is low; row 8: windows 6 and
     // 7; row 9: windows 7 and 8, 8 is low.
@@ -77,7 +77,11 @@ describe("SKAB's covering rule", () => {
   it("stops where the notebook's loop stops: 2 × window − 2 rows before the end", () => {
     const all = high.map(() => true);
     // Rows 2 … 12 − 6 + 1 = 7 in the notebook; rows 2 … 9 to the end.
-    expect(coveringLabels(all, 3, 'notebook')).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
-    expect(coveringLabels(all, 3, 'to-end')).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    expect(coveringLabels(all, 12, 3, 'notebook')).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(coveringLabels(all, 12, 3, 'to-end')).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+  });
+
+  it('labels nothing, row by row, in a file shorter than a window', () => {
+    expect(coveringLabels([], 1, 3, 'to-end')).toEqual([0]);
   });
 });
