@@ -1,7 +1,9 @@
 /**
  * A gateway's sync half in its own process, for the kill -9 case: a store, the sender, and a
  * writer committing bursts of summary rows. It prints `E <epoch>` once and `C <seq>` after each
- * commit returns (only then is a row committed), and stops writing on a line `quiet` on stdin.
+ * commit returns (only then is a row committed), and stops writing on a line `quiet` on stdin,
+ * answering `Q <seq>` with the last seq it committed: stdout is ordered, so every `C` line the
+ * child will ever print comes before it.
  * Usage: node --import tsx gateway-child.ts STORE_FILE BROKER_URL HMAC_KEY_FILE
  */
 import { createInterface } from 'node:readline';
@@ -36,8 +38,11 @@ await sender.start();
 process.stdout.write(`E ${store.epoch}\n`);
 
 let writing = true;
+let lastSeq = 0;
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'quiet') writing = false;
+  if (line.trim() !== 'quiet') return;
+  writing = false;
+  process.stdout.write(`Q ${lastSeq}\n`);
 });
 const timer = setInterval(() => {
   if (!writing) return;
@@ -58,6 +63,7 @@ const timer = setInterval(() => {
     }
     return seq;
   });
+  lastSeq = last;
   process.stdout.write(`C ${last}\n`);
   sender.wake();
 }, 10);

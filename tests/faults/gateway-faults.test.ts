@@ -81,6 +81,7 @@ describe('NORTHBOUND failure cases: the gateway', () => {
       );
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       let started = false;
+      let quietAt: number | undefined;
       createInterface({ input: child.stdout }).on('line', (line) => {
         const [tag, value = ''] = line.split(' ');
         if (tag === 'E') {
@@ -88,6 +89,7 @@ describe('NORTHBOUND failure cases: the gateway', () => {
           started = true;
         }
         if (tag === 'C') for (let s = Number(value) - 4; s <= Number(value); s++) committed.add(s);
+        if (tag === 'Q') quietAt = Number(value);
       });
       // Each kill lands while this child writes and sends, not while it is still loading.
       await waitFor(() => started, 'the child to start', 20_000);
@@ -96,12 +98,19 @@ describe('NORTHBOUND failure cases: the gateway', () => {
         child.kill('SIGKILL');
       } else {
         child.stdin.write('quiet\n');
+        // The child answers `quiet` only after its last commit, and its `C` lines come first:
+        // waiting on the highest `C` seen so far raced a commit still in the pipe (CI lost
+        // 1138-1140 that way, unsent when SIGTERM came).
+        await waitFor(() => quietAt !== undefined, 'the child to stop writing', 20_000);
         // Rows a killed child committed but had not reported yet lie below the seqs later
-        // children reported: everything up to the highest reported seq must arrive.
+        // children reported: everything up to the child's last commit must arrive.
         await waitFor(
           async () => {
             await r.consumer?.settled();
-            const upTo = Array.from({ length: Math.max(...committed) }, (_, i) => i + 1);
+            const upTo = Array.from(
+              { length: Math.max(quietAt ?? 0, ...committed) },
+              (_, i) => i + 1,
+            );
             return (await r.consumer!.db.unaccounted('lp1', epoch, upTo)).length === 0;
           },
           'every committed row at the consumer',
