@@ -5,6 +5,7 @@ import { verifyBundle } from '../../runtime/models/model-bundle.js';
 import { GENERATOR_FLAGS, settingsFrom } from '../thermal/generate.js';
 import { writeReport } from './report-file.js';
 import { evaluateThermal } from './thermal-eval.js';
+import { thermalVisibility } from './thermal-visibility.js';
 
 export { GENERATOR_FLAGS };
 
@@ -46,6 +47,17 @@ export async function runThermal(
     scheme,
     seed: settings.seed,
   });
+  // Empty frames on their own: an overcount there and an undercount of full frames would
+  // otherwise cancel in the MAE.
+  const empty = await evaluateThermal(bundle, {
+    settings,
+    people: [0, 0],
+    frames: Math.max(20, Math.round(frames / 10)),
+    zoneAreaM2: area,
+    scheme,
+    seed: settings.seed + 1,
+  });
+  const seen = thermalVisibility(settings, 200, settings.seed);
   const outside = [
     settings.heightM < TRAINING_RANGE.heightM[0] || settings.heightM > TRAINING_RANGE.heightM[1]
       ? `height ${String(settings.heightM)} m (trained ${TRAINING_RANGE.heightM.join('–')})`
@@ -73,6 +85,13 @@ export async function runThermal(
     ms_per_frame: round(r.msPerFrame),
     ms_per_frame_p95: round(r.msPerFrameP95),
     backend: r.backend,
+    empty_frames: empty.frames,
+    // With no one in view the error is the count itself (counts are never below zero).
+    empty_frame_count: round(empty.mae, 2),
+    person_peak_p5_c: round(seen.personPeakP5C, 2),
+    person_peak_median_c: round(seen.personPeakMedianC, 2),
+    noise_peak_median_c: round(seen.noisePeakMedianC, 2),
+    people_below_noise: round(seen.belowNoise),
     mae_by_count: Object.fromEntries(r.byCount.map((b) => [b.count, round(b.mae, 2)])),
   };
   const flags = GENERATOR_FLAGS.filter((f) => args[f] !== undefined || f in HELD_OUT)
@@ -90,6 +109,14 @@ Settings outside the training range: ${outside.length > 0 ? outside.join('; ') :
 | inference per frame, median / p95 | ${String(figures.ms_per_frame)} / ${String(figures.ms_per_frame_p95)} ms | ≤ 2 ms |
 
 ${figures.mae <= 0.5 && figures.los_accuracy >= 0.95 ? 'The count targets are met on these settings.' : '**The count targets are not met on these settings.**'}
+
+On ${String(empty.frames)} empty frames, scored apart, the model counts ${String(figures.empty_frame_count)} people per frame on average.
+
+**What one frame can show at these settings**, whatever the model (\`scripts/eval/thermal-visibility.ts\`):
+a lone person's warmest pixel stands ${String(figures.person_peak_p5_c)} °C (5th percentile) to
+${String(figures.person_peak_median_c)} °C (median) over the ground; the warmest pixel that noise alone puts in an empty
+frame stands ${String(figures.noise_peak_median_c)} °C over it (median), and ${String(Math.round(figures.people_below_noise * 100))} % of lone people are
+cooler than that.
 
 MAE by true count: ${r.byCount.map((b) => `${String(b.count)}: ${b.mae.toFixed(2)}`).join(', ')}.
 `;

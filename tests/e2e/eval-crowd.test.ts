@@ -67,7 +67,16 @@ describe('npm run eval:crowd', () => {
     );
     expect(r.code).toBe(0);
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-    expect(last).toMatchObject({ dataset: 'thermal', frames: 30, backend: 'wasm' });
+    expect(last).toMatchObject({
+      dataset: 'thermal',
+      frames: 30,
+      backend: 'wasm',
+      empty_frames: 20,
+    });
+    // Empty frames are scored apart, and the report says how far a person stands above the noise.
+    expect(typeof last.empty_frame_count).toBe('number');
+    expect(Number(last.person_peak_median_c)).toBeGreaterThan(Number(last.noise_peak_median_c));
+    expect(Number(last.person_peak_p5_c)).toBeLessThanOrEqual(Number(last.person_peak_median_c));
     expect(last.outside_training_range).toEqual([
       'height 7 m (trained 3–6)',
       'ambient 30 °C (trained 0–26)',
