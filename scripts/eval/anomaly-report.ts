@@ -264,7 +264,10 @@ export function nabBody(f: {
 ${f.files} series, normalised between the null detector and a perfect one) for a streaming
 detector that scores each value by how far it is, in standard deviations, from the mean of the
 values at the same time on the previous 7 days (residuals judged against the last day of
-residuals). ${f.windows} label windows.
+residuals). ${f.windows} label windows. A residual under a billionth of its value counts as zero:
+on a series that repeats exactly (NAB's art_daily_no_noise), the rounding error of the 7-day
+mean used to read as ten standard deviations (on the artificial series, 9 false detections and a
+standard score of 60.94 instead of 69.19).
 
 | profile | score | Numenta HTM on the complete NAB (NAB scoreboard) |
 |---|---|---|

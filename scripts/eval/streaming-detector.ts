@@ -39,6 +39,9 @@ export function erf(x: number): number {
   return x >= 0 ? y : -y;
 }
 
+/** Relative size below which a residual is a floating-point rounding error. */
+const ROUNDING = 1e-9;
+
 /**
  * Like `gaussianTailScores`, but on what is left after the daily pattern: each value minus the
  * mean of the values one, two, … `days` periods before it (`period` rows apart). A series that
@@ -57,7 +60,13 @@ export function seasonalTailScores(
       sum += values[i - d * period] ?? 0;
       n++;
     }
-    return n === 0 ? 0 : x - sum / n;
+    if (n === 0) return 0;
+    const residual = x - sum / n;
+    // The mean of equal values can miss them by a rounding error (7 × 79.99996928 / 7 is not
+    // 79.99996928). On a series that repeats exactly, the spread of the residuals is that
+    // rounding too, and one such error reads as ten standard deviations: differences this small
+    // are arithmetic, not change.
+    return Math.abs(residual) <= ROUNDING * Math.max(1, Math.abs(x)) ? 0 : residual;
   });
   const scores = gaussianTailScores(residuals, window);
   // Before a whole period has passed there is no pattern to compare with.

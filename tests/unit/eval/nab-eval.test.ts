@@ -60,6 +60,19 @@ describe('NAB evaluation', () => {
     expect(r.windows).toBe(1);
   });
 
+  it('does not read rounding errors as change on a series that repeats exactly', () => {
+    // NAB's art_daily_no_noise: a square wave of 79.99996928 and 31.999993856; the mean of
+    // equal values of these misses them by one rounding error.
+    const day = 24;
+    const values = Array.from({ length: day * 12 }, (_, i): number =>
+      i % day < 12 ? 79.99996928 : 31.999993856,
+    );
+    expect(Math.max(...Array.from(seasonalTailScores(values, day, 7, day)))).toBeLessThan(1e-6);
+    // A real change on the same series still scores as one.
+    values[day * 10 + 3] = 79.9;
+    expect(seasonalTailScores(values, day, 7, day)[day * 10 + 3]).toBeGreaterThan(0.999);
+  });
+
   it('computes erf to 1e-7', () => {
     expect(erf(0)).toBeCloseTo(0, 7);
     expect(erf(1)).toBeCloseTo(0.8427007929, 6);
