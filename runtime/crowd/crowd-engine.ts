@@ -8,6 +8,8 @@ import type { Reading } from '../shared/reading.js';
 import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { ModelHost } from '../models/model-host.js';
+import { personContrastC } from '../models/thermal-excess.js';
+import { Hysteresis } from '../anomaly/alarm.js';
 import type { BackendName } from '../models/tf-backend.js';
 import { packageRoot } from '../shared/package-root.js';
 import type { Store } from '../store/store.js';
@@ -25,6 +27,12 @@ export const DEFAULT_CROWD_BUNDLE = join(packageRoot(), 'models', 'crowd', 'bund
 export const DEFAULT_FORECAST_BUNDLE = join(packageRoot(), 'models', 'crowd-forecast', 'bundle');
 /** Frames kept per thermal array, newest last: only ever in memory. */
 export const RING = 4;
+/**
+ * Below this person contrast (skin less the ground, °C) a thermal count is not to be trusted:
+ * at a 4 m mount the shipped model's error grows from 0.9 (contrast 10–16 °C) and 1.2 (7 °C)
+ * to 3.1 (4 °C) and 9.2 (2 °C) people per frame (decision 0021).
+ */
+export const LOW_CONTRAST_C = 5;
 const HOUR = 3_600_000;
 /** Hourly counts read back from the store at start: the forecaster's weeks, and one more. */
 const FORECAST_HISTORY_MS = (FORECASTER_DEFAULTS.weeks + 1) * 7 * 24 * HOUR;
@@ -45,6 +53,10 @@ export interface ZoneStatus {
   density: number | null;
   levelOfService: Los | null;
   congested: boolean;
+  /** A thermal zone's last person contrast, °C (skin less the ground), null before a frame. */
+  personContrastC: number | null;
+  /** The ground is too warm for people to stand out: counts are not to be trusted. */
+  lowContrast: boolean;
   framesSeen: number;
   framesCounted: number;
   /** The forecast count for the next hour and for the same hour tomorrow (hourly windows). */
@@ -82,6 +94,8 @@ interface Running {
   counted: number;
   forecaster: CountForecaster | CrowdForecast;
   forecast: ZoneStatus['forecast'];
+  contrastC: number | null;
+  lowContrast: Hysteresis;
 }
 
 /**
@@ -120,6 +134,8 @@ export class CrowdEngine implements Component {
       counted: 0,
       forecaster: new CountForecaster(FORECASTER_DEFAULTS),
       forecast: null,
+      contrastC: null,
+      lowContrast: new Hysteresis(3, 5),
     }));
     for (const z of this.zones)
       if (z.config.counter !== undefined)
@@ -217,6 +233,8 @@ export class CrowdEngine implements Component {
       density: z.last?.density ?? null,
       levelOfService: z.last?.los ?? null,
       congested: z.zone.congested,
+      personContrastC: z.contrastC,
+      lowContrast: z.lowContrast.isActive,
       framesSeen: z.seen,
       framesCounted: z.counted,
       forecast: z.forecast,
@@ -317,9 +335,11 @@ export class CrowdEngine implements Component {
 
   private async count(z: Running, image: ImageFrame, wallMs: number): Promise<void> {
     try {
+      const contrast = personContrastC(image.pixels);
       const { scores } = await this.host.infer(z.model, image.pixels);
       // Stamped when the frame arrived, not when the worker answered.
       this.publish(z, Math.max(0, Math.round(scores[0] ?? 0)), wallMs);
+      this.checkContrast(z, contrast, wallMs);
     } catch (e) {
       this.o.log.warn({ zone: z.config.id, err: text(e) }, 'crowd count failed');
     } finally {
@@ -358,6 +378,27 @@ export class CrowdEngine implements Component {
             levelOfService: seen.los,
             congestedAt: z.config.congestedAt,
           },
+        },
+      ]);
+  }
+
+  /**
+   * On ground nearly as warm as skin (a hot evening, sunlit paving) people barely stand out and
+   * the count is mostly guesswork. The count is still published, but the zone says so: a
+   * `low_contrast` warning, raised and cleared with hysteresis, and `lowContrast` in its status.
+   */
+  private checkContrast(z: Running, contrastC: number, wallMs: number): void {
+    z.contrastC = Number(contrastC.toFixed(2));
+    const transition = z.lowContrast.update(contrastC < LOW_CONTRAST_C);
+    if (transition)
+      this.write([
+        {
+          name: 'low_contrast',
+          subject: z.config.id,
+          state: transition,
+          severity: 'warning',
+          atMs: wallMs,
+          evidence: { personContrastC: z.contrastC, belowC: LOW_CONTRAST_C },
         },
       ]);
   }

@@ -1,5 +1,5 @@
 /** Skin temperature, °C: the warmest a person seen from above gets. */
-const SKIN_C = 34;
+export const SKIN_C = 34;
 /** Inputs of about unit size: a person's head pixel reads 2–3, the ground 0. */
 const GAIN = 4;
 /** The background is estimated on blocks of BLOCK × BLOCK pixels. */
@@ -73,6 +73,14 @@ export function thermalExcess(
     }
   }
   return out;
+}
+
+/**
+ * How much warmer than the ground a person can look in this frame, °C: skin temperature less the
+ * frame's median (the ground, while people cover less than half the view).
+ */
+export function personContrastC(pixels: ArrayLike<number>): number {
+  return SKIN_C - medianOf(pixels);
 }
 
 function medianOf(values: ArrayLike<number>): number {

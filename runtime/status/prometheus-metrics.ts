@@ -183,6 +183,11 @@ export function prometheusMetrics(r: StatusReport): string {
       (r.crowd ?? []).map((z) => ({ labels: { zone: z.id }, value: z.congested ? 1 : 0 })),
     ),
     gauge(
+      'edgegw_crowd_low_contrast',
+      '1 while a thermal zone sees too little contrast to trust its count.',
+      (r.crowd ?? []).map((z) => ({ labels: { zone: z.id }, value: z.lowContrast ? 1 : 0 })),
+    ),
+    gauge(
       'edgegw_model_latency_p50_ms',
       'Median latency of one inference call of the active version, ms.',
       (r.models?.models ?? [])

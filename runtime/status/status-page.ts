@@ -109,7 +109,7 @@ function crowdSection(r: StatusReport): string {
   const rows = r.crowd
     .map(
       (z) =>
-        `<tr><td>${e(z.id)}</td><td class="num">${z.count ?? '–'}</td><td class="num">${z.density === null ? '–' : z.density.toFixed(2)}</td><td><b>${e(z.levelOfService ?? '–')}</b>${z.congested ? ` ${badge('congested', 'bad')}` : ''}</td><td class="num">${z.forecast ? `${z.forecast.nextHour.toFixed(0)} / ${z.forecast.in24h.toFixed(0)}` : '–'}</td></tr>`,
+        `<tr><td>${e(z.id)}</td><td class="num">${z.count ?? '–'}${z.lowContrast ? ` ${badge('low contrast', 'warn')}` : ''}</td><td class="num">${z.density === null ? '–' : z.density.toFixed(2)}</td><td><b>${e(z.levelOfService ?? '–')}</b>${z.congested ? ` ${badge('congested', 'bad')}` : ''}</td><td class="num">${z.forecast ? `${z.forecast.nextHour.toFixed(0)} / ${z.forecast.in24h.toFixed(0)}` : '–'}</td></tr>`,
     )
     .join('');
   return section(

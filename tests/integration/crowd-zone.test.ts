@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ThermalScene, WIDTH, HEIGHT } from '../../models/crowd/thermal-generator.js';
 import type { ManualClock } from '../../runtime/clock/manual-clock.js';
 import { CrowdZoneSchema, type CrowdZoneConfig } from '../../runtime/config/crowd-schema.js';
-import { CrowdEngine, RING } from '../../runtime/crowd/crowd-engine.js';
+import { CrowdEngine, LOW_CONTRAST_C, RING } from '../../runtime/crowd/crowd-engine.js';
 import { silentLog } from '../../runtime/log/logger.js';
 import { fillDefaults } from '../../runtime/shared/fill-defaults.js';
 import { packageRoot } from '../../runtime/shared/package-root.js';
@@ -52,12 +52,13 @@ async function frames(
   people: number,
   n: number,
   seed: number,
+  ambientC = 16,
 ): Promise<Float32Array[]> {
   const sent: Float32Array[] = [];
   for (let i = 0; i < n; i++) {
     const f = new ThermalScene({
       heightM: 4,
-      ambientC: 16,
+      ambientC,
       people,
       groups: 0,
       seed: seed + i,
@@ -141,6 +142,39 @@ describe('a crowd zone in the data path', () => {
       expect(file.indexOf(raw)).toBe(-1);
       expect(file.indexOf(Buffer.from(String(pixels[100])))).toBe(-1);
     }
+  });
+
+  it('says when the ground is too warm for its count to be trusted, and when it is not', async () => {
+    const clock = manualClock();
+    const s = await site(tempDir(), clock, zone());
+    await frames(clock, s, 5, 3, 1);
+    expect(s.crowd.status()[0]).toMatchObject({ lowContrast: false });
+    expect(s.crowd.status()[0]?.personContrastC).toBeGreaterThan(LOW_CONTRAST_C);
+    // A 32 °C evening: people are barely warmer than the paving. Two frames are not enough.
+    await frames(clock, s, 5, 2, 10, 32);
+    expect(s.store.events.ofKind('low_contrast')).toHaveLength(0);
+    await frames(clock, s, 5, 1, 12, 32);
+    const [raised] = s.store.events.ofKind('low_contrast');
+    expect(raised).toMatchObject({
+      severity: 'warning',
+      data: { subject: 'plaza', state: 'raised', evidence: { belowC: LOW_CONTRAST_C } },
+    });
+    const contrast = (raised?.data.evidence as { personContrastC: number }).personContrastC;
+    expect(contrast).toBeLessThan(LOW_CONTRAST_C);
+    expect(s.crowd.status()[0]).toMatchObject({ lowContrast: true, personContrastC: contrast });
+    // The counts go on meanwhile: the zone flags them, it does not drop them.
+    expect(s.crowd.status()[0]?.framesCounted).toBe(6);
+    await frames(clock, s, 5, 4, 20);
+    expect(s.crowd.status()[0]?.lowContrast).toBe(true);
+    await frames(clock, s, 5, 1, 24);
+    expect(s.store.events.ofKind('low_contrast').map((e) => e.data.state)).toEqual([
+      'raised',
+      'cleared',
+    ]);
+    expect(s.crowd.status()[0]?.lowContrast).toBe(false);
+    await s.crowd.stop();
+    await s.ingest.stop();
+    await s.store.stop();
   });
 
   it('refuses a bundle that is not a people-counting model, with a model_refused alarm', async () => {

@@ -108,6 +108,40 @@ describe('the status page HTML', () => {
   });
 });
 
+/** The report with two crowd zones: one seen on cool ground, one on ground too warm to trust. */
+function withCrowd(): StatusReport {
+  const zone = {
+    thermal: 'cam1',
+    state: 'running' as const,
+    count: 4,
+    density: 0.2,
+    levelOfService: 'A' as const,
+    congested: false,
+    framesSeen: 10,
+    framesCounted: 10,
+    forecast: null,
+    forecastBy: null,
+  };
+  return {
+    ...report(),
+    crowd: [
+      { ...zone, id: 'plaza', personContrastC: 14.2, lowContrast: false },
+      { ...zone, id: 'quay', personContrastC: 2.1, lowContrast: true },
+    ],
+  };
+}
+
+describe('the crowd zones on the status page and in the metrics', () => {
+  it('marks the count of a zone whose ground is too warm to trust', () => {
+    const rows = statusPage(withCrowd()).split('<tr>');
+    expect(rows.find((r) => r.includes('quay'))).toContain('badge warn">low contrast');
+    expect(rows.find((r) => r.includes('plaza'))).not.toContain('low contrast');
+    const text = prometheusMetrics(withCrowd());
+    expect(text).toContain('edgegw_crowd_low_contrast{zone="quay"} 1');
+    expect(text).toContain('edgegw_crowd_low_contrast{zone="plaza"} 0');
+  });
+});
+
 describe('the Prometheus metrics', () => {
   it('escapes label values and states each family once with its type', () => {
     const text = prometheusMetrics(report());
