@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, tsxArgs } from '../harness/processes.js';
+import { nabFolder } from '../harness/nab-folder.js';
 import { tempDir } from '../harness/temp-dir.js';
 
 const T0 = Date.UTC(2015, 0, 1);
@@ -25,18 +26,13 @@ function series(jump: boolean): string {
 
 describe('npm run eval:anomaly', () => {
   it('scores any folder of the NAB layout, writes its report and ends with one JSON line', async () => {
-    const dir = tempDir();
-    mkdirSync(join(dir, 'data', 'site'), { recursive: true });
-    mkdirSync(join(dir, 'labels'));
-    writeFileSync(join(dir, 'data', 'site', 'pump.csv'), series(true));
-    writeFileSync(join(dir, 'data', 'site', 'calm.csv'), series(false));
-    writeFileSync(
-      join(dir, 'labels', 'combined_windows.json'),
-      JSON.stringify({
-        'site/pump.csv': [[`${stamp(1290)}.000000`, `${stamp(1330)}.000000`]],
-        'site/calm.csv': [],
-      }),
-    );
+    const dir = nabFolder({
+      'site/pump.csv': {
+        csv: series(true),
+        windows: [[`${stamp(1290)}.000000`, `${stamp(1330)}.000000`]],
+      },
+      'site/calm.csv': { csv: series(false), windows: [] },
+    });
     const out = tempDir();
     const r = await run(
       process.execPath,

@@ -1,9 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../../scripts/eval/nab-data.js';
 import { evaluateNab, rowsPerDay } from '../../../scripts/eval/nab-eval.js';
 import { erf, seasonalTailScores } from '../../../scripts/eval/streaming-detector.js';
+import { nabFolder } from '../../harness/nab-folder.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
 const T0 = Date.UTC(2014, 3, 1);
@@ -22,25 +21,19 @@ function series(jump: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-function nabFolder(): string {
-  const dir = tempDir();
-  mkdirSync(join(dir, 'data', 'artificialWithAnomaly'), { recursive: true });
-  mkdirSync(join(dir, 'labels'));
-  writeFileSync(join(dir, 'data', 'artificialWithAnomaly', 'jump.csv'), series(true));
-  writeFileSync(join(dir, 'data', 'artificialWithAnomaly', 'calm.csv'), series(false));
-  writeFileSync(
-    join(dir, 'labels', 'combined_windows.json'),
-    JSON.stringify({
-      'artificialWithAnomaly/jump.csv': [[`${stamp(195)}.000000`, `${stamp(210)}.000000`]],
-      'artificialWithAnomaly/calm.csv': [],
-    }),
-  );
-  return dir;
+function twoSeries(): string {
+  return nabFolder({
+    'artificialWithAnomaly/jump.csv': {
+      csv: series(true),
+      windows: [[`${stamp(195)}.000000`, `${stamp(210)}.000000`]],
+    },
+    'artificialWithAnomaly/calm.csv': { csv: series(false), windows: [] },
+  });
 }
 
 describe('NAB evaluation', () => {
   it('reads the NAB layout and turns label windows into row ranges', () => {
-    const s = loadNab(nabFolder());
+    const s = loadNab(twoSeries());
     expect(s.map((x) => [x.name, x.values.length, x.windows])).toEqual([
       ['artificialWithAnomaly/calm.csv', 240, []],
       ['artificialWithAnomaly/jump.csv', 240, [[195, 210]]],
@@ -50,7 +43,7 @@ describe('NAB evaluation', () => {
   });
 
   it('scores what repeats every day low and a jump high, and NAB rewards finding it early', () => {
-    const s = loadNab(nabFolder());
+    const s = loadNab(twoSeries());
     const jump = s[1]?.values ?? [];
     const scores = seasonalTailScores(jump, 24, 7, 24);
     expect(scores[200]).toBeGreaterThan(0.999);
