@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AlarmTransition } from '../anomaly/alarm.js';
+import { Hysteresis, type AlarmTransition } from '../anomaly/alarm.js';
 import { writeAlarms } from '../anomaly/alarm-writer.js';
 import { stampNow, type Clock } from '../clock/clock.js';
 import type { CrowdZoneConfig } from '../config/crowd-schema.js';
@@ -9,7 +9,6 @@ import type { Component } from '../lifecycle/component.js';
 import type { Log } from '../log/logger.js';
 import { ModelHost } from '../models/model-host.js';
 import { personContrastC } from '../models/thermal-excess.js';
-import { Hysteresis } from '../anomaly/alarm.js';
 import type { BackendName } from '../models/tf-backend.js';
 import { packageRoot } from '../shared/package-root.js';
 import type { Store } from '../store/store.js';
