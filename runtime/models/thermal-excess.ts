@@ -1,5 +1,5 @@
 /** Skin temperature, °C: the warmest a person seen from above gets. */
-export const SKIN_C = 34;
+const SKIN_C = 34;
 /** Inputs of about unit size: a person's head pixel reads 2–3, the ground 0. */
 const GAIN = 4;
 /** The background is estimated on blocks of BLOCK × BLOCK pixels. */
