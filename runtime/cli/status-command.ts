@@ -130,13 +130,17 @@ export function describeStatus(r: StatusReport): string[] {
     out.push('');
     out.push(
       ...table(
-        ['zone', 'people', 'density', 'LOS', 'congested'],
+        ['zone', 'people', 'density', 'LOS', 'congested', 'contrast'],
         r.crowd.map((z) => [
           z.id,
           formatValue(z.count),
           formatValue(z.density),
           z.levelOfService ?? '-',
           z.congested ? 'yes' : 'no',
+          // A thermal zone's person contrast; "low" when its counts are not to be trusted.
+          z.personContrastC === null
+            ? '-'
+            : `${formatValue(z.personContrastC)} °C${z.lowContrast ? ' low' : ''}`,
         ]),
       ),
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeStatus } from '../../../runtime/cli/status-command.js';
 import { newDeviceHealth } from '../../../runtime/drivers/device-health.js';
 import { prometheusMetrics } from '../../../runtime/status/prometheus-metrics.js';
 import { sparkline } from '../../../runtime/status/sparkline.js';
@@ -139,6 +140,10 @@ describe('the crowd zones on the status page and in the metrics', () => {
     const text = prometheusMetrics(withCrowd());
     expect(text).toContain('edgegw_crowd_low_contrast{zone="quay"} 1');
     expect(text).toContain('edgegw_crowd_low_contrast{zone="plaza"} 0');
+    // `edge-gw status` on the field engineer's terminal.
+    const lines = describeStatus(withCrowd());
+    expect(lines.find((l) => l.startsWith('quay'))).toMatch(/2\.1 °C low\s*$/);
+    expect(lines.find((l) => l.startsWith('plaza'))).toMatch(/14\.2 °C\s*$/);
   });
 });
 
