@@ -27,6 +27,7 @@ import { loadNab } from './nab-data.js';
 import { evaluateNab } from './nab-eval.js';
 import { loadSkab } from './skab-data.js';
 import { evaluateSkab, SKAB_DEFAULTS } from './skab-eval.js';
+import { CONV_AE_DEFAULTS, evaluateSkabConvAe } from './skab-conv-ae.js';
 import { evaluateSkabPerFile, PER_FILE_DEFAULTS } from './skab-per-file.js';
 
 const DATASETS = ['skab', 'nab', 'daiad', 'lamp'] as const;
@@ -75,18 +76,25 @@ try {
       onFile: (done, total) => files.update(done, `of ${String(total)} experiments`),
     });
     files.done();
-    const figures = skabFigures(r, pf, backend, set);
+    const convBar = new ProgressBar("the notebook's Conv-AE", set.experiments.length);
+    const ca = await evaluateSkabConvAe(tf, set, {
+      ...CONV_AE_DEFAULTS,
+      seed,
+      onFile: (done, total) => convBar.update(done, `of ${String(total)} experiments`),
+    });
+    convBar.done();
+    const figures = skabFigures(r, pf, ca, backend, set);
     writeReport(
       args.out,
       'anomaly-skab',
       'Learned detector on SKAB',
       command,
       figures,
-      skabBody(figures, r, pf),
+      skabBody(figures, r, pf, ca),
     );
     console.log(
       `skab: ${set.experiments.length} experiments, per-file models: F1 ${String(figures.f1)}, FAR ${String(figures.far)}, ` +
-        `MAR ${String(figures.mar)}, NAB standard ${String(figures.nab_standard)}; streaming F1 ${String(figures.streaming_f1)}, FAR ${String(figures.streaming_far)}; global model F1 ${String(figures.global_f1)}, FAR ${String(figures.global_far)} (${backend})`,
+        `MAR ${String(figures.mar)}, NAB standard ${String(figures.nab_standard)}; the notebook's Conv-AE F1 ${String(figures.conv_ae_f1)}, FAR ${String(figures.conv_ae_far)}; streaming F1 ${String(figures.streaming_f1)}, FAR ${String(figures.streaming_far)}; global model F1 ${String(figures.global_f1)}, FAR ${String(figures.global_far)} (${backend})`,
     );
     console.log(JSON.stringify(figures));
   } else if (dataset === 'nab') {

@@ -97,7 +97,56 @@ export async function evaluateSkabPerFile(
     },
   );
   const start = pretrained.getWeights();
+  const scored = await scorePerFile(
+    set,
+    o.trainRows,
+    N,
+    async (rows, k) => {
+      const model: tfTypes.LayersModel = buildAutoencoder(tf, shape, o.seed);
+      model.setWeights(start);
+      const train = slidingWindows(rows.slice(0, o.trainRows), N);
+      await trainAutoencoder(tf, model, train, inputs, {
+        epochs: o.fileEpochs,
+        batchSize: 32,
+        seed: o.seed + k + 1,
+      });
+      const threshold =
+        scoreQuantile(scoreWindows(tf, model, train, inputs, o.residual), o.thresholdQuantile) *
+        o.thresholdFactor;
+      const high = Array.from(
+        scoreWindows(tf, model, slidingWindows(rows, N), inputs, o.residual),
+        (s) => s > threshold,
+      );
+      model.dispose();
+      return high;
+    },
+    o.onFile,
+  );
+  pretrained.dispose();
+  return { ...scored, seconds: (performance.now() - t0) / 1000 };
+}
 
+/**
+ * Which windows of one experiment are anomalous. `rows` are the whole file, scaled by its first
+ * training rows; `high[w]` is the window over rows w … w + N − 1. `fileIndex` seeds the file's
+ * model.
+ */
+export type WindowFlagger = (rows: number[][], fileIndex: number) => Promise<boolean[]>;
+
+/**
+ * Runs a per-file detector over every experiment and scores it the ways the report gives:
+ * covering (the notebook's labelling), the same over whole files and carried to the end, and
+ * streaming. Every per-file detector in the report is scored here, so they differ only in
+ * their windows' flags.
+ */
+export async function scorePerFile(
+  set: SkabSet,
+  trainRows: number,
+  window: number,
+  flag: WindowFlagger,
+  onFile?: (done: number, total: number) => void,
+): Promise<Omit<PerFileResult, 'seconds'>> {
+  const N = window;
   const cover: Confusion[] = [];
   const whole: Confusion[] = [];
   const toEnd: Confusion[] = [];
@@ -106,39 +155,23 @@ export async function evaluateSkabPerFile(
   const streamCp: ChangepointFile[] = [];
   const files: PerFileResult['files'] = [];
   for (const [k, f] of set.experiments.entries()) {
-    o.onFile?.(k, set.experiments.length);
-    const rows = normalise(f.rows, fitNormalisation(f.rows.slice(0, o.trainRows)));
-    const model: tfTypes.LayersModel = buildAutoencoder(tf, shape, o.seed);
-    model.setWeights(start);
-    const train = slidingWindows(rows.slice(0, o.trainRows), N);
-    await trainAutoencoder(tf, model, train, inputs, {
-      epochs: o.fileEpochs,
-      batchSize: 32,
-      seed: o.seed + k + 1,
-    });
-    const threshold =
-      scoreQuantile(scoreWindows(tf, model, train, inputs, o.residual), o.thresholdQuantile) *
-      o.thresholdFactor;
-    // Window w covers rows w … w + N − 1.
-    const high = Array.from(
-      scoreWindows(tf, model, slidingWindows(rows, N), inputs, o.residual),
-      (s) => s > threshold,
-    );
-    model.dispose();
+    onFile?.(k, set.experiments.length);
+    const rows = normalise(f.rows, fitNormalisation(f.rows.slice(0, trainRows)));
+    const high = await flag(rows, k);
     const labels = coveringLabels(high, rows.length, N, 'notebook');
-    const covering = labels.slice(o.trainRows);
+    const covering = labels.slice(trainRows);
     const streaming: number[] = [];
-    for (let i = o.trainRows; i < rows.length; i++) streaming.push(high[i - N + 1] ? 1 : 0);
-    const truth = (f.anomaly ?? []).slice(o.trainRows);
+    for (let i = trainRows; i < rows.length; i++) streaming.push(high[i - N + 1] ? 1 : 0);
+    const truth = (f.anomaly ?? []).slice(trainRows);
     const c = confusion(truth, covering);
     const s = confusion(truth, streaming);
     cover.push(c);
     whole.push(confusion(f.anomaly ?? [], labels));
-    toEnd.push(confusion(truth, coveringLabels(high, rows.length, N, 'to-end').slice(o.trainRows)));
+    toEnd.push(confusion(truth, coveringLabels(high, rows.length, N, 'to-end').slice(trainRows)));
     stream.push(s);
     const cp = (p: number[]): ChangepointFile => ({
-      timeMs: f.timeMs.slice(o.trainRows),
-      truth: (f.changepoint ?? []).slice(o.trainRows),
+      timeMs: f.timeMs.slice(trainRows),
+      truth: (f.changepoint ?? []).slice(trainRows),
       predicted: p.map((x, i) => (x === 1 && (i === 0 || p[i - 1] === 0) ? 1 : 0)),
     });
     coverCp.push(cp(covering));
@@ -149,8 +182,7 @@ export async function evaluateSkabPerFile(
       f1Streaming: Number(binaryScores([s]).f1.toFixed(3)),
     });
   }
-  o.onFile?.(set.experiments.length, set.experiments.length);
-  pretrained.dispose();
+  onFile?.(set.experiments.length, set.experiments.length);
   return {
     covering: {
       binary: binaryScores(cover),
@@ -163,7 +195,6 @@ export async function evaluateSkabPerFile(
       changepoint: skabChangepointScores(streamCp, 60_000),
     },
     files,
-    seconds: (performance.now() - t0) / 1000,
   };
 }
 
