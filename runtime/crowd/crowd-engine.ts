@@ -244,17 +244,28 @@ export class CrowdEngine implements Component {
   /**
    * Each closed hourly window of a zone's `peopleCount` is an hour of history for its
    * forecaster, which then forecasts the next hour and the same hour tomorrow, as readings
-   * (`forecastNextHour`, `forecastIn24h`) and in the status.
+   * (`forecastNextHour`, `forecastIn24h`) and in the status. An hour whose thermal counts were
+   * taken at low contrast (its mean `personContrastC` under `LOW_CONTRAST_C`) is not learnt
+   * from: on ground as warm as skin the model counts phantoms, and a forecaster that learnt
+   * them would expect them every hot evening. The forecast still moves on to the next hour.
    */
   onWindows(closed: readonly ClosedWindow[]): void {
     if (!this.o.forecast) return;
     for (const w of closed) {
       if (w.lengthMs !== HOUR) continue;
       for (const z of this.zones) {
-        const s = w.streams.find((x) => x.device === z.config.id && x.point === 'peopleCount');
+        const of = (point: string): ClosedWindow['streams'][number] | undefined =>
+          w.streams.find((x) => x.device === z.config.id && x.point === point);
+        const s = of('peopleCount');
         if (!s || s.stats.n === 0) continue;
         const hour = localNaive(w.t0);
-        z.forecaster.observe(hour, s.stats.sum / s.stats.n);
+        if (trusted(of('personContrastC')?.stats))
+          z.forecaster.observe(hour, s.stats.sum / s.stats.n);
+        else
+          this.o.log.info(
+            { zone: z.config.id, hour: new Date(w.t0).toISOString() },
+            'hour not learnt by the crowding forecast: its counts were taken at low contrast',
+          );
         const origin = hour + HOUR;
         const round = (x: number): number => Number(x.toFixed(2));
         z.forecast = {
@@ -310,14 +321,24 @@ export class CrowdEngine implements Component {
     for (const z of this.zones) z.forecaster = new CrowdForecast(params, FORECASTER_DEFAULTS);
   }
 
-  /** Fills each zone's forecaster with the hourly counts the store already holds. */
+  /** Fills each zone's forecaster with the hourly counts the store already holds (leaving out
+   * the hours `onWindows` left out). */
   private warmForecasts(): void {
     const { store, clock } = this.o;
     const now = clock.wallMs();
+    const hours = store.summaries.range(HOUR, now - FORECAST_HISTORY_MS, now);
     for (const z of this.zones) {
       const stream = store.readings.streamId(z.config.id, 'peopleCount');
-      for (const s of store.summaries.range(HOUR, now - FORECAST_HISTORY_MS, now))
-        if (s.stream === stream && s.stats.n > 0)
+      // Only thermal zones record contrast (and a lookup would add the stream to the store).
+      const contrast =
+        z.config.thermal === undefined
+          ? undefined
+          : store.readings.streamId(z.config.id, 'personContrastC');
+      const untrusted = new Set(
+        hours.filter((s) => s.stream === contrast && !trusted(s.stats)).map((s) => s.t0),
+      );
+      for (const s of hours)
+        if (s.stream === stream && s.stats.n > 0 && !untrusted.has(s.t0))
           z.forecaster.observe(localNaive(s.t0), s.stats.sum / s.stats.n);
     }
   }
@@ -338,6 +359,16 @@ export class CrowdEngine implements Component {
       const { scores } = await this.host.infer(z.model, image.pixels);
       // Stamped when the frame arrived, not when the worker answered.
       this.publish(z, Math.max(0, Math.round(scores[0] ?? 0)), wallMs);
+      // With the count, how far it can be trusted: in every window beside it, for the
+      // forecaster here and for the platform.
+      this.o.push({
+        ...stampNow(this.o.clock),
+        wallMs,
+        device: z.config.id,
+        point: 'personContrastC',
+        value: Number(contrast.toFixed(2)),
+        quality: 'good',
+      });
       this.checkContrast(z, contrast, wallMs);
     } catch (e) {
       this.o.log.warn({ zone: z.config.id, err: text(e) }, 'crowd count failed');
@@ -406,6 +437,12 @@ export class CrowdEngine implements Component {
     const { store, clock, log } = this.o;
     if (writeAlarms(store, clock, log, transitions)) this.o.onAlarms?.(transitions);
   }
+}
+
+/** Whether an hour's counts can teach the forecaster, given its `personContrastC` statistics
+ * (none: a counter's zone, or a thermal hour before contrast was recorded). */
+function trusted(contrast: { n: number; sum: number } | undefined): boolean {
+  return !contrast || contrast.n === 0 || contrast.sum / contrast.n >= LOW_CONTRAST_C;
 }
 
 function text(e: unknown): string {

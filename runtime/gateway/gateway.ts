@@ -105,7 +105,7 @@ function birthCatalogue(
     })),
     windows: config.windows.lengths,
     models: config.models.map((m) => ({ name: m.name, bundle: basename(m.bundle) })),
-    // Crowd zones report as devices of their own: <zone>/peopleCount, density, levelOfService.
+    // Crowd zones report as devices of their own: <zone>/peopleCount, density, levelOfService, …
     crowd: config.crowd.zones.map((z) => ({
       id: z.id,
       areaM2: z.areaM2,
@@ -116,6 +116,8 @@ function birthCatalogue(
         'density',
         'levelOfService',
         'congested',
+        // How far a thermal count can be trusted (decision 0021).
+        ...(z.thermal ? ['personContrastC'] : []),
         ...(config.windows.lengths.includes('PT1H') ? ['forecastNextHour', 'forecastIn24h'] : []),
       ],
     })),

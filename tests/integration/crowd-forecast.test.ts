@@ -30,13 +30,20 @@ const pattern = (hourMs: number): number => {
   return 5 + 40 * Math.max(0, Math.sin((Math.PI * (local.getUTCHours() - 6)) / 14));
 };
 
-function hourWindow(t0: number, people: number): ClosedWindow {
-  const stats = emptyStats();
-  addValue(stats, people, t0 + 1000);
+/** An hour of the zone's counts, and with `contrastC` the person contrast they were taken at. */
+function hourWindow(t0: number, people: number, contrastC?: number): ClosedWindow {
+  const stream = (point: string, value: number): ClosedWindow['streams'][number] => {
+    const stats = emptyStats();
+    addValue(stats, value, t0 + 1000);
+    return { device: 'plaza', point, stats, clockState: 'synced', rev: 0 };
+  };
   return {
     lengthMs: HOUR,
     t0,
-    streams: [{ device: 'plaza', point: 'peopleCount', stats, clockState: 'synced', rev: 0 }],
+    streams: [
+      stream('peopleCount', people),
+      ...(contrastC === undefined ? [] : [stream('personContrastC', contrastC)]),
+    ],
   };
 }
 
@@ -92,6 +99,42 @@ describe('the crowding forecast in the gateway', () => {
     const second = await engine(store, clock, again);
     second.onWindows([hourWindow(next, pattern(next))]);
     expect(second.status()[0]?.forecast?.nextHour).toBeCloseTo(pattern(next + HOUR), 1);
+    await second.stop();
+    await store.stop();
+  });
+
+  it('does not learn from hours counted at low contrast, live or after a restart', async () => {
+    const dir = tempDir();
+    const clock = manualClock();
+    const { store } = storeAndIngest(dir, clock);
+    await store.start();
+    const pushed: Reading[] = [];
+    const first = await engine(store, clock, pushed);
+    const start = Math.floor(clock.wallMs() / HOUR) * HOUR - 5 * 168 * HOUR;
+    const people = store.readings.streamId('plaza', 'peopleCount');
+    const contrast = store.readings.streamId('plaza', 'personContrastC');
+    // Five weeks at a good contrast; the last 4 hours on ground nearly as warm as skin, where
+    // the model counted 60 phantoms an hour.
+    const hot = (h: number): boolean => h >= 5 * 168 - 4;
+    for (let h = 0; h < 5 * 168; h++) {
+      const t0 = start + h * HOUR;
+      const w = hourWindow(t0, hot(h) ? 60 : pattern(t0), hot(h) ? 2.5 : 12);
+      first.onWindows([w]);
+      store.summaries.upsert(people, HOUR, t0, 0, w.streams[0]?.stats ?? emptyStats());
+      store.summaries.upsert(contrast, HOUR, t0, 0, w.streams[1]?.stats ?? emptyStats());
+    }
+    const next = start + 5 * 168 * HOUR;
+    // The forecast went on hour by hour, from the hours before the hot ones.
+    expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(5 * 168);
+    const live = first.status()[0]?.forecast;
+    expect(live?.nextHour).toBeCloseTo(pattern(next), 0);
+    expect(live?.in24h).toBeCloseTo(pattern(next + 23 * HOUR), 0);
+    await first.stop();
+
+    // Restarted: the stored hot hours are left out as well.
+    const second = await engine(store, clock, []);
+    second.onWindows([hourWindow(next, pattern(next), 12)]);
+    expect(second.status()[0]?.forecast?.nextHour).toBeCloseTo(pattern(next + HOUR), 0);
     await second.stop();
     await store.stop();
   });

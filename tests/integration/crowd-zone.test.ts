@@ -120,6 +120,7 @@ describe('a crowd zone in the data path', () => {
         'plaza/density',
         'plaza/levelOfService',
         'plaza/peopleCount',
+        'plaza/personContrastC',
       ]);
       const counts = db
         .prepare(
@@ -128,6 +129,14 @@ describe('a crowd zone in the data path', () => {
         .all() as { value: number }[];
       expect(counts).toHaveLength(11);
       expect(counts.slice(3, 6).every((c) => c.value >= 11)).toBe(true);
+      // Each count's contrast beside it: one number per counted frame, not the frame.
+      const contrasts = db
+        .prepare(
+          "SELECT r.value FROM readings r JOIN streams s ON s.id = r.stream WHERE s.point = 'personContrastC'",
+        )
+        .all() as { value: number }[];
+      expect(contrasts).toHaveLength(11);
+      expect(contrasts.every((c) => c.value > LOW_CONTRAST_C && c.value < 34)).toBe(true);
       const longest = db.prepare('SELECT max(length(body)) AS n FROM outbox').get() as {
         n: number;
       };
