@@ -67,31 +67,40 @@ async function engine(
   return e;
 }
 
+const WEEKS = 5;
+
+/**
+ * A store and an engine fed five weeks of hourly windows, up to the current hour; each window's
+ * streams also stored as ingest would have stored them, for a restart to read back.
+ */
+async function fedFiveWeeks(hour: (h: number, t0: number) => ClosedWindow) {
+  const clock = manualClock();
+  const { store } = storeAndIngest(tempDir(), clock);
+  await store.start();
+  const pushed: Reading[] = [];
+  const first = await engine(store, clock, pushed);
+  const start = Math.floor(clock.wallMs() / HOUR) * HOUR - WEEKS * 168 * HOUR;
+  for (let h = 0; h < WEEKS * 168; h++) {
+    const w = hour(h, start + h * HOUR);
+    first.onWindows([w]);
+    for (const x of w.streams)
+      store.summaries.upsert(store.readings.streamId(x.device, x.point), HOUR, w.t0, 0, x.stats);
+  }
+  return { clock, store, pushed, first, next: start + WEEKS * 168 * HOUR };
+}
+
 describe('the crowding forecast in the gateway', () => {
   it('forecasts each zone hour by hour from its hourly counts, and resumes from the store', async () => {
-    const dir = tempDir();
-    const clock = manualClock();
-    const { store } = storeAndIngest(dir, clock);
-    await store.start();
-    const pushed: Reading[] = [];
-    const first = await engine(store, clock, pushed);
-    const start = Math.floor(clock.wallMs() / HOUR) * HOUR - 5 * 168 * HOUR;
-    const stream = store.readings.streamId('plaza', 'peopleCount');
-    for (let h = 0; h < 5 * 168; h++) {
-      const t0 = start + h * HOUR;
-      const w = hourWindow(t0, pattern(t0));
-      first.onWindows([w]);
-      // What ingest would have stored: the restart below reads it back.
-      store.summaries.upsert(stream, HOUR, t0, 0, w.streams[0]?.stats ?? emptyStats());
-    }
-    const next = start + 5 * 168 * HOUR;
+    const { clock, store, pushed, first, next } = await fedFiveWeeks((_, t0) =>
+      hourWindow(t0, pattern(t0)),
+    );
     const f = first.status()[0]?.forecast;
     expect(f?.nextHour).toBeCloseTo(pattern(next), 1);
     expect(f?.in24h).toBeCloseTo(pattern(next + 23 * HOUR), 1);
     expect(first.status()[0]?.forecastBy).toMatch(/^crowd-forecast /);
     const points = new Set(pushed.map((r) => `${r.device}/${r.point}`));
     expect(points).toEqual(new Set(['plaza/forecastNextHour', 'plaza/forecastIn24h']));
-    expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(5 * 168);
+    expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(WEEKS * 168);
     await first.stop();
 
     // Restarted: one new hour, and the forecast stands on the stored weeks.
@@ -104,28 +113,14 @@ describe('the crowding forecast in the gateway', () => {
   });
 
   it('does not learn from hours counted at low contrast, live or after a restart', async () => {
-    const dir = tempDir();
-    const clock = manualClock();
-    const { store } = storeAndIngest(dir, clock);
-    await store.start();
-    const pushed: Reading[] = [];
-    const first = await engine(store, clock, pushed);
-    const start = Math.floor(clock.wallMs() / HOUR) * HOUR - 5 * 168 * HOUR;
-    const people = store.readings.streamId('plaza', 'peopleCount');
-    const contrast = store.readings.streamId('plaza', 'personContrastC');
     // Five weeks at a good contrast; the last 4 hours on ground nearly as warm as skin, where
     // the model counted 60 phantoms an hour.
-    const hot = (h: number): boolean => h >= 5 * 168 - 4;
-    for (let h = 0; h < 5 * 168; h++) {
-      const t0 = start + h * HOUR;
-      const w = hourWindow(t0, hot(h) ? 60 : pattern(t0), hot(h) ? 2.5 : 12);
-      first.onWindows([w]);
-      store.summaries.upsert(people, HOUR, t0, 0, w.streams[0]?.stats ?? emptyStats());
-      store.summaries.upsert(contrast, HOUR, t0, 0, w.streams[1]?.stats ?? emptyStats());
-    }
-    const next = start + 5 * 168 * HOUR;
+    const hot = (h: number): boolean => h >= WEEKS * 168 - 4;
+    const { clock, store, pushed, first, next } = await fedFiveWeeks((h, t0) =>
+      hourWindow(t0, hot(h) ? 60 : pattern(t0), hot(h) ? 2.5 : 12),
+    );
     // The forecast went on hour by hour, from the hours before the hot ones.
-    expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(5 * 168);
+    expect(pushed.filter((r) => r.point === 'forecastNextHour')).toHaveLength(WEEKS * 168);
     const live = first.status()[0]?.forecast;
     expect(live?.nextHour).toBeCloseTo(pattern(next), 0);
     expect(live?.in24h).toBeCloseTo(pattern(next + 23 * HOUR), 0);

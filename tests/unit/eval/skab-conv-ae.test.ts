@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { chooseBackend, type Tf } from '../../../runtime/models/tf-backend.js';
-import type { SkabFile, SkabSet } from '../../../scripts/eval/skab-data.js';
 import {
   buildNotebookConvAe,
   CONV_AE_DEFAULTS,
@@ -9,30 +8,12 @@ import {
   fitWithEarlyStopping,
   notebookResiduals,
 } from '../../../scripts/eval/skab-conv-ae.js';
+import { skabSet, twoChannelFile } from '../../harness/skab-set.js';
 
 let tf: Tf;
 beforeAll(async () => {
   ({ tf } = await chooseBackend(['wasm', 'cpu']));
 });
-
-/**
- * Two channels in opposite phase, so their common course is flat; from `breakAt` on, the
- * second one sticks far above it. (A channel that merely stops following, at its usual level,
- * hardly moves the common course: this network barely sees it.)
- */
-function file(name: string, rows: number, breakAt = Infinity): SkabFile {
-  const r = Array.from({ length: rows }, (_, i) => {
-    const v = Math.sin(i / 6);
-    return [v, i >= breakAt ? 4 : -v];
-  });
-  return {
-    name,
-    timeMs: r.map((_, i) => i * 1000),
-    rows: r,
-    anomaly: r.map((_, i) => (i >= breakAt ? 1 : 0)),
-    changepoint: r.map((_, i) => (i === breakAt ? 1 : 0)),
-  };
-}
 
 describe("the notebook's Conv-AE", () => {
   it('rebuilds one channel and hands it to every input channel, as Keras broadcasts it', () => {
@@ -99,12 +80,10 @@ describe("the notebook's Conv-AE", () => {
   });
 
   it('finds a channel that leaves the common course, scored as the per-file detector is', async () => {
-    const free = file('anomaly-free', 100);
-    const set: SkabSet = {
-      anomalyFree: { name: free.name, timeMs: free.timeMs, rows: free.rows },
-      experiments: [file('valve1/0.csv', 400, 260)],
-      trainOnly: [],
-    };
+    // The second channel sticks far above the channels' common course (which is flat). One that
+    // merely stops following, at its usual level, hardly moves that course: this network
+    // barely sees it.
+    const set = skabSet(100, [twoChannelFile('valve1/0.csv', 400, 260, 4)]);
     const r = await evaluateSkabConvAe(tf, set, {
       ...CONV_AE_DEFAULTS,
       trainRows: 200,

@@ -1,40 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend, type Tf } from '../../../runtime/models/tf-backend.js';
-import type { SkabFile, SkabSet } from '../../../scripts/eval/skab-data.js';
 import {
   coveringLabels,
   evaluateSkabPerFile,
   PER_FILE_DEFAULTS,
 } from '../../../scripts/eval/skab-per-file.js';
+import { skabSet, twoChannelFile } from '../../harness/skab-set.js';
 
 let tf: Tf;
 beforeAll(async () => {
   ({ tf } = await chooseBackend(['wasm', 'cpu']));
 });
 
-/** Two channels that move together; from `breakAt` on, the second one stops following. */
-function file(name: string, rows: number, breakAt = Infinity): SkabFile {
-  const r = Array.from({ length: rows }, (_, i) => {
-    const v = Math.sin(i / 6);
-    return [v, i >= breakAt ? 1.5 : -v];
-  });
-  return {
-    name,
-    timeMs: r.map((_, i) => i * 1000),
-    rows: r,
-    anomaly: r.map((_, i) => (i >= breakAt ? 1 : 0)),
-    changepoint: r.map((_, i) => (i === breakAt ? 1 : 0)),
-  };
-}
-
 describe("SKAB's per-file recipe", () => {
   it('labels a broken relation after the training rows, offline (covering) and live (streaming)', async () => {
-    const free = file('anomaly-free', 300);
-    const set: SkabSet = {
-      anomalyFree: { name: free.name, timeMs: free.timeMs, rows: free.rows },
-      experiments: [file('other/1.csv', 400, 260)],
-      trainOnly: [],
-    };
+    const set = skabSet(300, [twoChannelFile('other/1.csv', 400, 260)]);
     const r = await evaluateSkabPerFile(tf, set, {
       ...PER_FILE_DEFAULTS,
       trainRows: 200,
