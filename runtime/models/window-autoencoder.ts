@@ -125,7 +125,8 @@ function reorder(rows: Float32Array, width: number, order: readonly number[]): F
 /**
  * Reconstruction error of each window: the mean squared error over its values, or with
  * `'absolute'` the mean absolute error (SKAB's Conv-AE residual, up to a constant factor: one
- * channel far off counts in proportion, not squared).
+ * channel far off counts in proportion, not squared). `shape` is the shape of one window as the
+ * model takes it (default: flat, `[inputs]`; a convolutional model takes `[rows, channels]`).
  */
 export function scoreWindows(
   tf: Tf,
@@ -133,14 +134,15 @@ export function scoreWindows(
   windows: Float32Array,
   inputs: number,
   error: 'squared' | 'absolute' = 'squared',
+  shape: readonly number[] = [inputs],
 ): Float32Array {
   const n = windows.length / inputs;
   if (n === 0) return new Float32Array(0);
   return tf.tidy(() => {
-    const x = tf.tensor2d(windows, [n, inputs]);
-    const y = model.predict(x, { batchSize: 256 }) as tfTypes.Tensor2D;
+    const x = tf.tensor(windows, [n, ...shape]);
+    const y = model.predict(x, { batchSize: 256 }) as tfTypes.Tensor;
     const e = error === 'squared' ? tf.squaredDifference(x, y) : tf.abs(tf.sub(x, y));
-    return tf.mean(e, 1).dataSync() as Float32Array;
+    return tf.mean(tf.reshape(e, [n, inputs]), 1).dataSync() as Float32Array;
   });
 }
 

@@ -4,6 +4,7 @@ import type { Tf } from '../../runtime/models/tf-backend.js';
 import {
   fitSeeded,
   scoreQuantile,
+  scoreWindows,
   slidingWindows,
 } from '../../runtime/models/window-autoencoder.js';
 import type { SkabSet } from './skab-data.js';
@@ -20,7 +21,10 @@ import { scorePerFile, type PerFileResult } from './skab-per-file.js';
  *   the last 10 % of the training windows has not fallen for 5 epochs (Keras's
  *   `validation_split` and `EarlyStopping`, weights of the last epoch kept);
  * - trained from scratch on each file's first 400 rows (its own scaler);
- * - a window's residual: over channels, the sum of the mean absolute error over time.
+ * - a window's residual: over channels, the sum of the mean absolute error over time. Here
+ *   the mean over all its values (`scoreWindows`), which is that sum over the number of
+ *   channels: the same order of windows, so the same labels against a threshold taken from
+ *   the same residuals.
  *
  * The one-channel output is kept: Keras's loss broadcasts it against all input channels, so the
  * network learns to rebuild their common course and its residual measures how far each channel
@@ -114,23 +118,6 @@ export function buildNotebookConvAe(
   return model;
 }
 
-/** Per window: over channels, the sum of the mean absolute reconstruction error over time. */
-export function notebookResiduals(
-  tf: Tf,
-  model: tfTypes.LayersModel,
-  windows: Float32Array,
-  window: number,
-  features: number,
-): Float32Array {
-  const n = windows.length / (window * features);
-  if (n === 0) return new Float32Array(0);
-  return tf.tidy(() => {
-    const x = tf.tensor3d(windows, [n, window, features]);
-    const y = model.predict(x, { batchSize: 256 }) as tfTypes.Tensor3D;
-    return tf.sum(tf.mean(tf.abs(tf.sub(x, y)), 1), 1).dataSync() as Float32Array;
-  });
-}
-
 /**
  * Keras's `fit(validation_split, EarlyStopping(patience))`: the last `validationFraction` of
  * the windows (unshuffled) judge each epoch; training stops after `patience` epochs without a
@@ -205,13 +192,10 @@ export async function evaluateSkabConvAe(
         epochs.push(
           await fitWithEarlyStopping(tf, model, train, [N, F], { ...o, seed: o.seed + k }),
         );
-        const threshold =
-          scoreQuantile(notebookResiduals(tf, model, train, N, F), o.thresholdQuantile) *
-          o.thresholdFactor;
-        return Array.from(
-          notebookResiduals(tf, model, slidingWindows(rows, N), N, F),
-          (s) => s > threshold,
-        );
+        const residuals = (w: Float32Array): Float32Array =>
+          scoreWindows(tf, model, w, N * F, 'absolute', [N, F]);
+        const threshold = scoreQuantile(residuals(train), o.thresholdQuantile) * o.thresholdFactor;
+        return Array.from(residuals(slidingWindows(rows, N)), (s) => s > threshold);
       } finally {
         model.dispose();
       }

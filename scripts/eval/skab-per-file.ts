@@ -157,7 +157,13 @@ export async function scorePerFile(
   for (const [k, f] of set.experiments.entries()) {
     onFile?.(k, set.experiments.length);
     const rows = normalise(f.rows, fitNormalisation(f.rows.slice(0, trainRows)));
-    const high = await flag(rows, k);
+    let high: boolean[];
+    try {
+      high = await flag(rows, k);
+    } catch (e) {
+      // Which experiment could not be scored, not only why.
+      throw new Error(`${f.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const labels = coveringLabels(high, rows.length, N, 'notebook');
     const covering = labels.slice(trainRows);
     const streaming: number[] = [];

@@ -6,8 +6,8 @@ import {
   CONV_AE_DEFAULTS,
   evaluateSkabConvAe,
   fitWithEarlyStopping,
-  notebookResiduals,
 } from '../../../scripts/eval/skab-conv-ae.js';
+import { scoreWindows } from '../../../runtime/models/window-autoencoder.js';
 import { skabSet, twoChannelFile } from '../../harness/skab-set.js';
 
 let tf: Tf;
@@ -33,13 +33,14 @@ describe("the notebook's Conv-AE", () => {
     expect(() => buildNotebookConvAe(tf, 10, 3, 1)).toThrow(/10 rows is not a multiple of 4/);
   });
 
-  it("scores a window as the notebook does: the sum over channels of each one's mean absolute error", () => {
+  it("scores a window by its mean absolute error: the notebook's sum over channels, over their number", () => {
     const model = buildNotebookConvAe(tf, 4, 2, 3);
     const windows = Float32Array.from([1, -2, 0.5, 3, -1, 0, 2, 2, 0, 1, 4, -3, 2, 2, 1, 1]);
     const predicted = (
       model.predict(tf.tensor3d(windows, [2, 4, 2])) as tfTypes.Tensor3D
     ).arraySync();
-    const expected = predicted.map((w, n) => {
+    // The notebook: np.sum(np.mean(np.abs(X - pred), axis=1), axis=1).
+    const notebook = predicted.map((w, n) => {
       let sum = 0;
       for (let c = 0; c < 2; c++) {
         let s = 0;
@@ -49,9 +50,9 @@ describe("the notebook's Conv-AE", () => {
       }
       return sum;
     });
-    const got = Array.from(notebookResiduals(tf, model, windows, 4, 2));
-    expect(got[0]).toBeCloseTo(expected[0] ?? NaN, 5);
-    expect(got[1]).toBeCloseTo(expected[1] ?? NaN, 5);
+    const got = Array.from(scoreWindows(tf, model, windows, 8, 'absolute', [4, 2]));
+    expect(got[0]).toBeCloseTo((notebook[0] ?? NaN) / 2, 5);
+    expect(got[1]).toBeCloseTo((notebook[1] ?? NaN) / 2, 5);
     model.dispose();
   });
 
@@ -98,5 +99,15 @@ describe("the notebook's Conv-AE", () => {
     expect(covering.wholeFile.tn).toBe(covering.binary.tn + 200);
     expect(r.epochs).toHaveLength(1);
     expect(r.files.map((f) => f.name)).toEqual(['valve1/0.csv']);
+  });
+
+  it('names the experiment too short to train on', async () => {
+    const set = skabSet(100, [
+      twoChannelFile('valve2/3.csv', 500),
+      twoChannelFile('other/9.csv', 8),
+    ]);
+    await expect(
+      evaluateSkabConvAe(tf, set, { ...CONV_AE_DEFAULTS, trainRows: 20, window: 8, maxEpochs: 2 }),
+    ).rejects.toThrow(/^other\/9\.csv: Conv-AE: too few training windows \(1\)/);
   });
 });
