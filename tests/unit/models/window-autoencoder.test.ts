@@ -38,9 +38,15 @@ describe('window autoencoder', () => {
     });
     const window = 8;
     const inputs = window * 2;
-    const model = buildAutoencoder(tf, { window, features: 2, hidden: 16, bottleneck: 4 });
+    // Seeded: unseeded, tfjs's own shuffle and initial weights now and then left the loss just
+    // above 0.05 (a run at 0.0504), and the test failed by chance.
+    const model = buildAutoencoder(tf, { window, features: 2, hidden: 16, bottleneck: 4 }, 1);
     const normal = slidingWindows(rows, window);
-    const loss = await trainAutoencoder(tf, model, normal, inputs, { epochs: 40, batchSize: 32 });
+    const loss = await trainAutoencoder(tf, model, normal, inputs, {
+      epochs: 40,
+      batchSize: 32,
+      seed: 1,
+    });
     expect(loss).toBeLessThan(0.05);
     const broken = slidingWindows(
       rows.slice(0, 40).map(([a = 0]) => [a, a]),
