@@ -287,8 +287,10 @@ function yardstick(f: Record<string, number | string>): string {
   const [f1, far, mar] = [Number(f.f1), Number(f.far), Number(f.mar)];
   const [cf1, cfar, cmar] = [Number(f.conv_ae_f1), Number(f.conv_ae_far), Number(f.conv_ae_mar)];
   const meets = cf1 >= 0.8 && cfar <= 0.15;
+  // "either" only when the headline misses them too.
+  const headlineMeets = f1 >= 0.8 && far <= 0.15;
   return `The leaderboard's own Conv-AE, on the same files and by the same scorer, reaches F1 ${String(cf1)}
-with a false-alarm rate of ${String(cfar)} (missed ${String(cmar)}): it ${meets ? 'meets' : 'does not meet'} both targets here${meets ? '' : ' either'}.
+with a false-alarm rate of ${String(cfar)} (missed ${String(cmar)}): it ${meets ? 'meets' : 'does not meet'} both targets here${meets || headlineMeets ? '' : ' either'}.
 The headline ${mar <= cmar ? 'misses fewer' : 'misses more'} anomalous rows (${String(mar)} against ${String(cmar)}) and raises
 ${far <= cfar ? 'fewer' : 'more'} false alarms (${String(far)} against ${String(cfar)}), for an F1 ${f1 >= cf1 ? 'higher' : 'lower'} by ${String(Math.abs(round(f1 - cf1)))}.`;
 }
