@@ -73,3 +73,122 @@ export function seasonalTailScores(
   for (let i = 0; i < Math.min(period, scores.length); i++) scores[i] = 0;
   return scores;
 }
+
+/** Rows a model must have scored before its scores count (its typical error is known). */
+const WARM_ROWS = 50;
+/** How fast a model's typical error follows the series (per row). */
+const ERROR_RATE = 0.003;
+/** An error over this many typical errors teaches the model only this much. */
+const ERROR_CAP = 4;
+/** How fast the slow level and its spread follow the series (per row). */
+const LEVEL_RATE = 0.005;
+/** A deviation is judged against this quantile of the model's own earlier deviations. */
+const CALIBRATION_QUANTILE = 0.999;
+/** Mean absolute error × this is the standard deviation, for Gaussian errors. */
+const MAE_TO_SD = 1.2533;
+/** A deviation with no spread to measure it by (a series that never moved before). */
+const NO_SPREAD = 1_000;
+
+/** A running typical error (mean absolute), winsorised once known: an anomaly must not teach
+ * the model that anomalies are usual. */
+class TypicalError {
+  value = 0;
+  count = 0;
+  learn(error: number): void {
+    const e = this.count >= WARM_ROWS ? Math.min(error, ERROR_CAP * this.value) : error;
+    this.value += (e - this.value) * Math.max(ERROR_RATE, 1 / (this.count + 1));
+    this.count++;
+  }
+}
+
+/** The sorted deviations a model has produced, for the quantile its new ones are judged by. */
+class DeviationHistory {
+  private readonly sorted: number[] = [];
+  /** `z` against the calibration quantile: 0.5 at the quantile, towards 1 far beyond it. */
+  judge(z: number): number {
+    const n = this.sorted.length;
+    if (n < WARM_ROWS) return 0;
+    const q = this.sorted[Math.min(n - 1, Math.floor(CALIBRATION_QUANTILE * n))] ?? 0;
+    return z <= 0 ? 0 : q > 0 ? z / (z + q) : 1;
+  }
+  add(z: number): void {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.sorted[mid] ?? 0) < z) lo = mid + 1;
+      else hi = mid;
+    }
+    this.sorted.splice(lo, 0, z);
+  }
+}
+
+/**
+ * A streaming detector for any univariate series, with or without a daily pattern. Each value is
+ * predicted two ways, by the value before it and by the mean of the same time of day on up to
+ * `days` earlier days, and judged by the model that has been predicting better (the lower running
+ * mean absolute error): a daily pattern is followed where there is one, a wandering process
+ * reading step by step where there is none.
+ * - Its deviation is the error in units of that model's typical error; without a daily pattern,
+ *   also the distance from a slow running level in its standard deviations (a drift, which no
+ *   single step shows), and a run of identical values well past the longest seen (a stuck sensor).
+ * - Series differ in how heavy their tails are, and NAB judges all of them by one threshold. So
+ *   each deviation is scored against the model's own earlier deviations: 0.5 at their 0.999
+ *   quantile, towards 1 beyond it.
+ * Its constants were chosen on `nab-injected.ts`'s set (real series with injected anomalies),
+ * never on NAB's labels.
+ */
+export function adaptiveScores(values: readonly number[], period: number, days = 7): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  const stepError = new TypicalError();
+  const dayError = new TypicalError();
+  const histories = [new DeviationHistory(), new DeviationHistory()] as const;
+  histories[0].add(0);
+  let level = values[0] ?? 0;
+  let levelVar = 0;
+  let run = 0;
+  let longestRun = 0;
+  for (let t = 1; t < n; t++) {
+    const x = values[t] ?? 0;
+    const prev = values[t - 1] ?? 0;
+    let sum = 0;
+    let k = 0;
+    for (let d = 1; d <= days && t - d * period >= 0; d++) {
+      sum += values[t - d * period] ?? 0;
+      k++;
+    }
+    const rounding = ROUNDING * Math.max(1, Math.abs(x));
+    const size = (e: number): number => (e <= rounding ? 0 : e);
+    const stepErr = size(Math.abs(x - prev));
+    const dayErr = k > 0 ? size(Math.abs(x - sum / k)) : undefined;
+    const daily =
+      dayErr !== undefined && dayError.count >= WARM_ROWS && dayError.value < stepError.value;
+    const typical = daily ? dayError.value : stepError.value;
+    const err = daily ? dayErr : stepErr;
+    const stuckAfter = Math.max(5, 2 * longestRun);
+    // A run that ends is learnt as usual, unless it had become unusual; one still running is
+    // what is being judged (learning it as it grows would always keep it usual).
+    if (x !== prev && run > 0 && run <= stuckAfter) longestRun = Math.max(longestRun, run);
+    run = x === prev ? run + 1 : 0;
+    let z = 0;
+    if (stepError.count >= WARM_ROWS) {
+      z = typical > 0 ? err / (MAE_TO_SD * typical) : err > 0 ? NO_SPREAD : 0;
+      if (!daily) {
+        const sd = Math.sqrt(levelVar);
+        const off = size(Math.abs(x - level));
+        z = Math.max(z, sd > 0 ? off / sd : off > 0 ? NO_SPREAD : 0);
+      }
+      if (run > stuckAfter) z = Math.max(z, (3 * run) / stuckAfter);
+    }
+    const history = histories[daily ? 1 : 0];
+    out[t] = history.judge(z);
+    history.add(z);
+    stepError.learn(stepErr);
+    if (dayErr !== undefined) dayError.learn(dayErr);
+    const d = x - level;
+    level += LEVEL_RATE * d;
+    levelVar = (1 - LEVEL_RATE) * (levelVar + LEVEL_RATE * d * d);
+  }
+  return out;
+}

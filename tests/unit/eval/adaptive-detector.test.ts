@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../runtime/shared/seeded-random.js';
+import { adaptiveScores } from '../../../scripts/eval/streaming-detector.js';
+
+/** A seeded random walk: a process reading with no daily pattern. */
+function walk(n: number, seed = 1): number[] {
+  const random = seededRandom(seed);
+  let x = 50;
+  return Array.from({ length: n }, () => (x += random() - 0.5));
+}
+
+const argMax = (a: ArrayLike<number>, from: number): number => {
+  let best = from;
+  for (let i = from; i < a.length; i++) if ((a[i] ?? 0) > (a[best] ?? 0)) best = i;
+  return best;
+};
+
+describe('adaptiveScores', () => {
+  it('finds a step in a wandering reading, and it scores higher than anything before it', () => {
+    const values = walk(2000);
+    for (let i = 1500; i < values.length; i++) values[i] = (values[i] ?? 0) + 5;
+    const s = adaptiveScores(values, 288);
+    expect(argMax(s, 100)).toBe(1500);
+    expect(s[1500]).toBeGreaterThan(0.5);
+    expect(Math.max(...Array.from(s.slice(100, 1500)))).toBeLessThan(s[1500] ?? 0);
+  });
+
+  it('learns a daily switching pattern: the usual switch scores low, a late one high', () => {
+    // Lamps on from 18:00 to 06:00, hourly, with a little noise; on day 20 they stay on 3 h late.
+    const random = seededRandom(2);
+    const day = 24;
+    const values = Array.from({ length: day * 24 }, (_, i) => {
+      const h = i % day;
+      const late = i >= day * 20 && i < day * 20 + day && h >= 6 && h < 9;
+      return (h >= 18 || h < 6 || late ? 100 : 0) + random();
+    });
+    const s = adaptiveScores(values, day);
+    // Switches on days 10 to 19 were predicted by the days before.
+    const usual = [];
+    for (let d = 10; d < 20; d++) usual.push(s[d * day + 6] ?? 1, s[d * day + 18] ?? 1);
+    expect(Math.max(...usual)).toBeLessThan(0.5);
+    expect(s[day * 20 + 6]).toBeGreaterThan(0.5);
+  });
+
+  it('scores a value stuck far longer than any run before it', () => {
+    const values = walk(1500, 3).map((v) => Math.round(v * 10) / 10);
+    const stuckAt = values[1000] ?? 0;
+    for (let i = 1000; i < 1200; i++) values[i] = stuckAt;
+    const s = adaptiveScores(values, 288);
+    expect(Math.max(...Array.from(s.slice(1150, 1200)))).toBeGreaterThan(0.5);
+    expect(Math.max(...Array.from(s.slice(100, 1000)))).toBeLessThan(0.5);
+  });
+
+  it('finds a slow drift no single step shows', () => {
+    const random = seededRandom(4);
+    // White noise around 10, then a ramp of 8 standard deviations over 120 rows.
+    const values = Array.from({ length: 2000 }, (_, i) => {
+      const noise = (random() + random() + random() - 1.5) * 2; // sd 1
+      return 10 + noise + (i >= 1500 ? Math.min(8, ((i - 1500) * 8) / 120) : 0);
+    });
+    const s = adaptiveScores(values, 288);
+    expect(Math.max(...Array.from(s.slice(1500, 1650)))).toBeGreaterThan(0.5);
+    expect(Math.max(...Array.from(s.slice(100, 1500)))).toBeLessThan(
+      Math.max(...Array.from(s.slice(1500, 1650))),
+    );
+  });
+
+  it('does not depend on the units: the same series in mW scores the same', () => {
+    const values = walk(800, 5);
+    const a = adaptiveScores(values, 96);
+    const b = adaptiveScores(
+      values.map((v) => v * 1000),
+      96,
+    );
+    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] ?? 0, 6);
+  });
+});
