@@ -295,30 +295,77 @@ The headline ${mar <= cmar ? 'misses fewer' : 'misses more'} anomalous rows (${S
 ${far <= cfar ? 'fewer' : 'more'} false alarms (${String(far)} against ${String(cfar)}), for an F1 ${f1 >= cf1 ? 'higher' : 'lower'} by ${String(Math.abs(round(f1 - cf1)))}.`;
 }
 
-export function nabBody(f: {
-  files: number;
-  windows: number;
+export interface NabProfileFigures {
   nab_standard: number;
   nab_low_fp: number;
   nab_low_fn: number;
-}): string {
-  return `The NAB v1.1 score (probation, scaled sigmoid, one threshold per profile swept over all
-${f.files} series, normalised between the null detector and a perfect one) for a streaming
-detector that scores each value by how far it is, in standard deviations, from the mean of the
-values at the same time on the previous 7 days (residuals judged against the last day of
-residuals). ${f.windows} label windows. A residual under a billionth of its value counts as zero:
-on a series that repeats exactly (NAB's art_daily_no_noise), the rounding error of the 7-day
-mean used to read as ten standard deviations (on the artificial series, 9 false detections and a
-standard score of 60.94 instead of 69.19).
+}
 
-| profile | score | Numenta HTM on the complete NAB (NAB scoreboard) |
+export function nabBody(
+  f: NabProfileFigures & {
+    files: number;
+    windows: number;
+    seasonal_baseline: NabProfileFigures;
+    injected_dev_set?: {
+      files: number;
+      windows: number;
+      adaptive: NabProfileFigures;
+      seasonal_baseline: NabProfileFigures;
+    };
+  },
+): string {
+  const b = f.seasonal_baseline;
+  const d = f.injected_dev_set;
+  const devTable = d
+    ? `The detector was chosen on a development set in NAB's shape, built from the real series in
+../shared/data (\`scripts/eval/nab-injected.ts\`): Melbourne pedestrian counts (hourly, a daily
+and weekly pattern), six channels of SKAB's anomaly-free run given 5-minute timestamps (process
+readings with no daily pattern, like NAB's machine temperatures), and SLightliMon's lamp cabinet
+(power switched at dusk, voltage). Each piece of 4,032 rows appears once clean and once with each
+of five seeded anomalies (a spike, a level shift, a drift, a burst of noise, a stuck value), in
+units of the series' own step-to-step noise, with NAB's window (10 % of the file) centred on it:
+${String(d.files)} files, ${String(d.windows)} windows, scored by the same scorer.
+
+| detector | development set: standard / low FP / low FN | NAB artificial: standard / low FP / low FN |
 |---|---|---|
-| standard | ${f.nab_standard} | 69.7–70.5 |
-| reward low FP | ${f.nab_low_fp} | 61.7–62.6 |
-| reward low FN | ${f.nab_low_fn} | 74.2–75.2 |
+| adaptive (the headline) | ${String(d.adaptive.nab_standard)} / ${String(d.adaptive.nab_low_fp)} / ${String(d.adaptive.nab_low_fn)} | ${String(f.nab_standard)} / ${String(f.nab_low_fp)} / ${String(f.nab_low_fn)} |
+| seasonal baseline (the earlier headline) | ${String(d.seasonal_baseline.nab_standard)} / ${String(d.seasonal_baseline.nab_low_fp)} / ${String(d.seasonal_baseline.nab_low_fn)} | ${String(b.nab_standard)} / ${String(b.nab_low_fp)} / ${String(b.nab_low_fn)} |
 
-On ../shared/data this is NAB's 11 artificial series only; the target (standard ≥ 70) is for
-the complete corpus, which this evaluator scores the same way with \`--data DIR\`. This is a
-baseline, not the detector the target asks for.
+${
+  d.seasonal_baseline.nab_standard < 5
+    ? `On the real series the seasonal baseline's false alarms cost more than its finds at every
+threshold, so NAB's sweep keeps almost nothing: real series have heavy tails, which is what
+judging each deviation against the series' own earlier ones is for.`
+    : ''
+}${
+        f.nab_standard < b.nab_standard
+          ? ` On NAB's artificial series the baseline scores higher; decision 0023 says where.`
+          : ''
+      }
+`
+    : '';
+  return `The NAB v1.1 score (probation, scaled sigmoid, one threshold per profile swept over all
+${String(f.files)} series, normalised between the null detector and a perfect one), ${String(f.windows)} label windows.
+
+**The headline detector** (\`adaptiveScores\` in \`scripts/eval/streaming-detector.ts\`) predicts
+each value two ways, by the value before it and by the mean of the same time on up to 7 earlier
+days, and judges it by whichever model has been predicting that series better. Without a daily
+pattern it also measures the distance from a slow running level (a drift) and runs of identical
+values (a stuck sensor). Each deviation is scored against the series' own earlier deviations
+(0.5 at their 0.999 quantile), so one threshold fits series with light and heavy tails. Its
+constants were chosen on the development set below, never on NAB's labels.
+
+**The seasonal baseline** (the earlier headline) scores each value by how far it is, in standard
+deviations, from the mean of the values at the same time on the previous 7 days.
+
+| profile | adaptive (headline) | seasonal baseline | Numenta HTM on the complete NAB (NAB scoreboard) |
+|---|---|---|---|
+| standard | ${String(f.nab_standard)} | ${String(b.nab_standard)} | 69.7–70.5 |
+| reward low FP | ${String(f.nab_low_fp)} | ${String(b.nab_low_fp)} | 61.7–62.6 |
+| reward low FN | ${String(f.nab_low_fn)} | ${String(b.nab_low_fn)} | 74.2–75.2 |
+
+${devTable}
+On ../shared/data the NAB figures are NAB's 11 artificial series only; the target (standard ≥ 70)
+is for the complete corpus, which this evaluator scores the same way with \`--data DIR\`.
 `;
 }

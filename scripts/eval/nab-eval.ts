@@ -1,6 +1,6 @@
 import type { NabSeries } from './nab-data.js';
 import { nabScores, type NabResult } from './scorers/nab-score.js';
-import { seasonalTailScores } from './streaming-detector.js';
+import { adaptiveScores, seasonalTailScores } from './streaming-detector.js';
 
 const DAY = 86_400_000;
 
@@ -14,14 +14,27 @@ export function rowsPerDay(timeMs: readonly number[]): number {
   return Math.max(1, Math.round(DAY / Math.max(1, step)));
 }
 
+/** A streaming detector as NAB runs it: one series, its rows per day, a score per row. */
+export type NabDetector = (values: readonly number[], rowsPerDay: number) => Float64Array;
+
+export const NAB_DETECTORS = {
+  /** The headline: chosen on real series with injected anomalies (`nab-injected.ts`). */
+  adaptive: (values, period) => adaptiveScores(values, period),
+  /** The earlier baseline: the residual from the same time on the previous 7 days. */
+  seasonal: (values, period) => seasonalTailScores(values, period, 7, period),
+} satisfies Record<string, NabDetector>;
+
 export interface NabEvalResult extends NabResult {
   files: number;
   windows: number;
   msPerValue: number;
 }
 
-/** Scores every series with the streaming seasonal detector and NAB's scorer. */
-export function evaluateNab(series: readonly NabSeries[]): NabEvalResult {
+/** Scores every series with a streaming detector and NAB's scorer. */
+export function evaluateNab(
+  series: readonly NabSeries[],
+  detector: NabDetector = NAB_DETECTORS.adaptive,
+): NabEvalResult {
   const t0 = performance.now();
   let values = 0;
   const files = series.map((s) => {
@@ -29,7 +42,7 @@ export function evaluateNab(series: readonly NabSeries[]): NabEvalResult {
     const period = rowsPerDay(s.timeMs);
     return {
       name: s.name,
-      scores: seasonalTailScores(s.values, period, 7, period),
+      scores: detector(s.values, period),
       windows: s.windows,
     };
   });
