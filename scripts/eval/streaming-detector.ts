@@ -123,28 +123,65 @@ class DeviationHistory {
   }
 }
 
+/** The mean of the values `period`, 2 × `period`, … `days` × `period` rows before row `t`
+ * (undefined before a whole period has passed). */
+function sameTimeMean(
+  values: readonly number[],
+  t: number,
+  period: number,
+  days: number,
+): number | undefined {
+  let sum = 0;
+  let k = 0;
+  for (let d = 1; d <= days && t - d * period >= 0; d++) {
+    sum += values[t - d * period] ?? 0;
+    k++;
+  }
+  return k > 0 ? sum / k : undefined;
+}
+
+/** One way of predicting a value: its running typical error, the deviations it has judged, and
+ * its deviation at the row being judged (undefined when it cannot predict that row yet). */
+interface Model {
+  error: TypicalError;
+  history: DeviationHistory;
+  deviation: number | undefined;
+}
+
+const newModel = (): Model => ({
+  error: new TypicalError(),
+  history: new DeviationHistory(),
+  deviation: undefined,
+});
+
 /**
  * A streaming detector for any univariate series, with or without a daily pattern. Each value is
- * predicted two ways, by the value before it and by the mean of the same time of day on up to
- * `days` earlier days, and judged by the model that has been predicting better (the lower running
- * mean absolute error): a daily pattern is followed where there is one, a wandering process
- * reading step by step where there is none.
- * - Its deviation is the error in units of that model's typical error; without a daily pattern,
- *   also the distance from a slow running level in its standard deviations (a drift, which no
- *   single step shows), and a run of identical values well past the longest seen (a stuck sensor).
+ * predicted three ways and judged by the model that has been predicting better (the lowest
+ * running mean absolute error):
+ * - by the value before it (a wandering process reading with no daily pattern);
+ * - by the mean of the same time of day on up to `days` earlier days (a daily pattern);
+ * - by the value before it plus the step the day took at this time on those days (a daily
+ *   pattern on a level that wanders: a footfall count in a busier week, a load that grew).
+ * Then:
+ * - Its deviation is the error in units of that model's typical error; when the step model is
+ *   judging, also the distance from a slow running level in its standard deviations (a drift,
+ *   which no single step shows), and a run of identical values well past the longest seen (a
+ *   stuck sensor).
  * - Series differ in how heavy their tails are, and NAB judges all of them by one threshold. So
  *   each deviation is scored against the model's own earlier deviations: 0.5 at their 0.999
  *   quantile, towards 1 beyond it.
- * Its constants were chosen on `nab-injected.ts`'s set (real series with injected anomalies),
- * never on NAB's labels.
+ * Its constants and models were chosen on `nab-injected.ts`'s set (real series with injected
+ * anomalies), never on NAB's labels.
  */
 export function adaptiveScores(values: readonly number[], period: number, days = 7): Float64Array {
   const n = values.length;
   const out = new Float64Array(n);
-  const stepError = new TypicalError();
-  const dayError = new TypicalError();
-  const histories = [new DeviationHistory(), new DeviationHistory()] as const;
-  histories[0].add(0);
+  const step = newModel();
+  const day = newModel();
+  const dayStep = newModel();
+  const models = [step, day, dayStep];
+  // Row 0 has no value before it: its deviation counts as none.
+  step.history.add(0);
   let level = values[0] ?? 0;
   let levelVar = 0;
   let run = 0;
@@ -152,40 +189,47 @@ export function adaptiveScores(values: readonly number[], period: number, days =
   for (let t = 1; t < n; t++) {
     const x = values[t] ?? 0;
     const prev = values[t - 1] ?? 0;
-    let sum = 0;
-    let k = 0;
-    for (let d = 1; d <= days && t - d * period >= 0; d++) {
-      sum += values[t - d * period] ?? 0;
-      k++;
-    }
     const rounding = ROUNDING * Math.max(1, Math.abs(x));
-    const size = (e: number): number => (e <= rounding ? 0 : e);
-    const stepErr = size(Math.abs(x - prev));
-    const dayErr = k > 0 ? size(Math.abs(x - sum / k)) : undefined;
-    const daily =
-      dayErr !== undefined && dayError.count >= WARM_ROWS && dayError.value < stepError.value;
-    const typical = daily ? dayError.value : stepError.value;
-    const err = daily ? dayErr : stepErr;
+    const deviation = (p: number | undefined): number | undefined => {
+      if (p === undefined) return undefined;
+      const e = Math.abs(x - p);
+      return e <= rounding ? 0 : e;
+    };
+    const dayNow = sameTimeMean(values, t, period, days);
+    const dayBefore = t - 1 - period >= 0 ? sameTimeMean(values, t - 1, period, days) : undefined;
+    step.deviation = deviation(prev);
+    day.deviation = deviation(dayNow);
+    dayStep.deviation = deviation(
+      dayNow !== undefined && dayBefore !== undefined ? prev + dayNow - dayBefore : undefined,
+    );
+    let best = step;
+    for (const m of [day, dayStep])
+      if (
+        m.deviation !== undefined &&
+        m.error.count >= WARM_ROWS &&
+        m.error.value < best.error.value
+      )
+        best = m;
+    const typical = best.error.value;
+    const err = best.deviation ?? 0;
     const stuckAfter = Math.max(5, 2 * longestRun);
     // A run that ends is learnt as usual, unless it had become unusual; one still running is
     // what is being judged (learning it as it grows would always keep it usual).
     if (x !== prev && run > 0 && run <= stuckAfter) longestRun = Math.max(longestRun, run);
     run = x === prev ? run + 1 : 0;
     let z = 0;
-    if (stepError.count >= WARM_ROWS) {
+    if (step.error.count >= WARM_ROWS) {
       z = typical > 0 ? err / (MAE_TO_SD * typical) : err > 0 ? NO_SPREAD : 0;
-      if (!daily) {
+      if (best === step) {
         const sd = Math.sqrt(levelVar);
-        const off = size(Math.abs(x - level));
+        const off = deviation(level) ?? 0;
         z = Math.max(z, sd > 0 ? off / sd : off > 0 ? NO_SPREAD : 0);
       }
       if (run > stuckAfter) z = Math.max(z, (3 * run) / stuckAfter);
     }
-    const history = histories[daily ? 1 : 0];
-    out[t] = history.judge(z);
-    history.add(z);
-    stepError.learn(stepErr);
-    if (dayErr !== undefined) dayError.learn(dayErr);
+    out[t] = best.history.judge(z);
+    best.history.add(z);
+    for (const m of models) if (m.deviation !== undefined) m.error.learn(m.deviation);
     const d = x - level;
     level += LEVEL_RATE * d;
     levelVar = (1 - LEVEL_RATE) * (levelVar + LEVEL_RATE * d * d);

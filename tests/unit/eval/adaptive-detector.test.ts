@@ -42,6 +42,24 @@ describe('adaptiveScores', () => {
     expect(s[day * 20 + 6]).toBeGreaterThan(0.5);
   });
 
+  it('follows a daily pattern on a wandering level, and finds a spike smaller than a step of either', () => {
+    // Hourly, a daily wave of ±50 on a level that wanders by up to ±2 an hour: neither the
+    // value before (the wave moves up to 13 an hour) nor the same hour on earlier days (the
+    // level has moved since) predicts it; the value before plus the day's step does.
+    const random = seededRandom(6);
+    const day = 24;
+    let level = 200;
+    const values = Array.from({ length: day * 60 }, (_, i) => {
+      level += (random() - 0.5) * 4;
+      return level + 50 * Math.sin((2 * Math.PI * (i % day)) / day) + (random() - 0.5);
+    });
+    const at = day * 50 + 9;
+    values[at] = (values[at] ?? 0) + 8;
+    const s = adaptiveScores(values, day);
+    expect(s[at]).toBeGreaterThan(0.5);
+    expect(argMax(s, 100)).toBe(at);
+  });
+
   it('scores a value stuck far longer than any run before it', () => {
     const values = walk(1500, 3).map((v) => Math.round(v * 10) / 10);
     const stuckAt = values[1000] ?? 0;
