@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../runtime/shared/seeded-random.js';
-import { adaptiveScores } from '../../../scripts/eval/streaming-detector.js';
+import { adaptiveScores, quietRepeats } from '../../../scripts/eval/streaming-detector.js';
 
 /** A seeded random walk: a process reading with no daily pattern. */
 function walk(n: number, seed = 1): number[] {
@@ -65,7 +65,9 @@ describe('adaptiveScores', () => {
     const stuckAt = values[1000] ?? 0;
     for (let i = 1000; i < 1200; i++) values[i] = stuckAt;
     const s = adaptiveScores(values, 288);
-    expect(Math.max(...Array.from(s.slice(1150, 1200)))).toBeGreaterThan(0.5);
+    // Reported once, as soon as the run is longer than twice any before it; not again after.
+    expect(Math.max(...Array.from(s.slice(1000, 1050)))).toBeGreaterThan(0.5);
+    expect(Math.max(...Array.from(s.slice(1050, 1200)))).toBeLessThan(0.5);
     expect(Math.max(...Array.from(s.slice(100, 1000)))).toBeLessThan(0.5);
   });
 
@@ -91,5 +93,29 @@ describe('adaptiveScores', () => {
       96,
     );
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i] ?? 0, 6);
+  });
+});
+
+describe('quietRepeats', () => {
+  it('halves a score no higher than one of the rows before it, and keeps a higher one', () => {
+    const s = quietRepeats(Float64Array.from([0, 0.8, 0.6, 0.9, 0.7, 0.9]), 2);
+    expect(Array.from(s)).toEqual([0, 0.8, 0.3, 0.9, 0.35, 0.45]);
+  });
+
+  it('forgets a score after the rows it covers', () => {
+    const s = quietRepeats(Float64Array.from([0.8, 0, 0, 0.7, 0.7]), 2);
+    expect(Array.from(s)).toEqual([0.8, 0, 0, 0.7, 0.35]);
+  });
+
+  it('agrees with the plain definition on a long random series', () => {
+    const random = seededRandom(7);
+    const scores = Float64Array.from({ length: 3000 }, () => random() ** 3);
+    const rows = 200;
+    const s = quietRepeats(scores, rows);
+    for (let t = 0; t < scores.length; t++) {
+      const before = Math.max(0, ...Array.from(scores.slice(Math.max(0, t - rows), t)));
+      const x = scores[t] ?? 0;
+      expect(s[t]).toBe(x > before ? x : x * 0.5);
+    }
   });
 });
