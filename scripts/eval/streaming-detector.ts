@@ -84,6 +84,8 @@ const ERROR_CAP = 4;
 const LEVEL_RATE = 0.005;
 /** A deviation is judged against this quantile of the model's own earlier deviations. */
 const CALIBRATION_QUANTILE = 0.999;
+/** An exponential tail's 0.999 quantile over its 0.9 quantile. */
+const EXPONENTIAL_TAIL = Math.log(1000) / Math.log(10);
 /** Mean absolute error × this is the standard deviation, for Gaussian errors. */
 const MAE_TO_SD = 1.2533;
 /** A deviation with no spread to measure it by (a series that never moved before). */
@@ -114,7 +116,12 @@ class DeviationHistory {
   judge(z: number): number {
     const n = this.sorted.length;
     if (n < WARM_ROWS) return 0;
-    const q = this.sorted[Math.min(n - 1, Math.floor(CALIBRATION_QUANTILE * n))] ?? 0;
+    let q = this.sorted[Math.min(n - 1, Math.floor(CALIBRATION_QUANTILE * n))] ?? 0;
+    // Until 1 in 1,000 has been seen, the largest deviation seen stands in for the quantile,
+    // and each new largest would score over 0.5. The tail is taken to be at least as heavy as
+    // an exponential one, whose 0.999 quantile is 3 times its 0.9 quantile (ln 1000 / ln 10).
+    if (n < 1 / (1 - CALIBRATION_QUANTILE))
+      q = Math.max(q, EXPONENTIAL_TAIL * (this.sorted[Math.floor(0.9 * n)] ?? 0));
     return z <= 0 ? 0 : q > 0 ? z / (z + q) : 1;
   }
   add(z: number): void {
@@ -209,8 +216,6 @@ export function adaptiveScores(values: readonly number[], period: number, days =
   const day = newModel();
   const dayStep = newModel();
   const models = [step, day, dayStep];
-  // Row 0 has no value before it: its deviation counts as none.
-  step.history.add(0);
   let level = values[0] ?? 0;
   let levelVar = 0;
   let run = 0;
@@ -246,18 +251,19 @@ export function adaptiveScores(values: readonly number[], period: number, days =
     // what is being judged (learning it as it grows would always keep it usual).
     if (x !== prev && run > 0 && run <= stuckAfter) longestRun = Math.max(longestRun, run);
     run = x === prev ? run + 1 : 0;
-    let z = 0;
+    // Until the step model knows its typical error, a row is neither judged nor a deviation to
+    // judge others by (zeros would make the first real deviation look infinitely rare).
     if (step.error.count >= WARM_ROWS) {
-      z = typical > 0 ? err / (MAE_TO_SD * typical) : err > 0 ? NO_SPREAD : 0;
+      let z = typical > 0 ? err / (MAE_TO_SD * typical) : err > 0 ? NO_SPREAD : 0;
       if (best === step) {
         const sd = Math.sqrt(levelVar);
         const off = deviation(level) ?? 0;
         z = Math.max(z, sd > 0 ? off / sd : off > 0 ? NO_SPREAD : 0);
       }
       if (run > stuckAfter) z = Math.max(z, (3 * run) / stuckAfter);
+      out[t] = best.history.judge(z);
+      best.history.add(z);
     }
-    out[t] = best.history.judge(z);
-    best.history.add(z);
     for (const m of models) if (m.deviation !== undefined) m.error.learn(m.deviation);
     const d = x - level;
     level += LEVEL_RATE * d;

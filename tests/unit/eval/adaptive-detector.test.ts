@@ -85,6 +85,17 @@ describe('adaptiveScores', () => {
     );
   });
 
+  it('raises nothing on white noise, from its first judged row on', () => {
+    // Early on, fewer than 1,000 deviations have been seen, so the 0.999 quantile is estimated:
+    // each new largest deviation must not read as a 1-in-1,000 one.
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = seededRandom(seed);
+      const values = Array.from({ length: 900 }, () => random() + random() + random());
+      const s = adaptiveScores(values, 1000);
+      expect(Math.max(...Array.from(s))).toBeLessThan(0.5);
+    }
+  });
+
   it('does not depend on the units: the same series in mW scores the same', () => {
     const values = walk(800, 5);
     const a = adaptiveScores(values, 96);
