@@ -90,6 +90,8 @@ const EXPONENTIAL_TAIL = Math.log(1000) / Math.log(10);
 const MAE_TO_SD = 1.2533;
 /** A deviation with no spread to measure it by (a series that never moved before). */
 const NO_SPREAD = 1_000;
+/** How fast the recent departure from the daily pattern follows it (per row: about 50 rows). */
+const DEPARTURE_RATE = 0.02;
 /** Rows after a score during which a score no higher repeats what was reported. 100, 200 and 300
  * scored within 0.3 of each other on the development set (two seeds); a day's rows scored 2
  * lower (an hourly series' day is 24 rows, too short for an event to pass). */
@@ -175,6 +177,32 @@ export function quietRepeats(scores: Float64Array, rows = REPEAT_ROWS): Float64A
   return out;
 }
 
+/**
+ * How far the values have recently departed from the same time on earlier days: the running
+ * mean of that residual over about 50 rows against its slow running mean, in units of the spread
+ * such a mean would have if the residuals were independent. A level shift or a drift in a
+ * series with a daily pattern shows in no single row but in every row after it.
+ */
+class DayDeparture {
+  private recent = 0;
+  private usual = 0;
+  private variance = 0;
+  private rows = 0;
+  /** Learns the residual of a row; returns the departure, undefined while still warming up. */
+  learn(residual: number): number | undefined {
+    this.recent += DEPARTURE_RATE * (residual - this.recent);
+    const d = residual - this.usual;
+    this.usual += LEVEL_RATE * d;
+    this.variance = (1 - LEVEL_RATE) * (this.variance + LEVEL_RATE * d * d);
+    this.rows++;
+    // The slow mean and spread need more rows than a model's typical error to settle.
+    if (this.rows <= 2 * WARM_ROWS) return undefined;
+    const spread = Math.sqrt((this.variance * DEPARTURE_RATE) / (2 - DEPARTURE_RATE));
+    const off = Math.abs(this.recent - this.usual);
+    return spread > 0 ? off / spread : off > 0 ? NO_SPREAD : 0;
+  }
+}
+
 /** One way of predicting a value: its running typical error, the deviations it has judged, and
  * its deviation at the row being judged (undefined when it cannot predict that row yet). */
 interface Model {
@@ -205,6 +233,9 @@ const newModel = (): Model => ({
  * - Series differ in how heavy their tails are, and NAB judges all of them by one threshold. So
  *   each deviation is scored against the model's own earlier deviations: 0.5 at their 0.999
  *   quantile, towards 1 beyond it.
+ * - Once there are earlier days, a persistent departure from them (`DayDeparture`: a shift or a
+ *   drift on a daily pattern) is scored the same way, against its own history; the row's score
+ *   is the higher of the two.
  * - A score no higher than one in the REPEAT_ROWS before it is a repeat (`quietRepeats`).
  * Its constants and models were chosen on `nab-injected.ts`'s set (real series with injected
  * anomalies), never on NAB's labels.
@@ -216,6 +247,8 @@ export function adaptiveScores(values: readonly number[], period: number, days =
   const day = newModel();
   const dayStep = newModel();
   const models = [step, day, dayStep];
+  const departure = new DayDeparture();
+  const departures = new DeviationHistory();
   let level = values[0] ?? 0;
   let levelVar = 0;
   let run = 0;
@@ -263,6 +296,14 @@ export function adaptiveScores(values: readonly number[], period: number, days =
       if (run > stuckAfter) z = Math.max(z, (3 * run) / stuckAfter);
       out[t] = best.history.judge(z);
       best.history.add(z);
+    }
+    if (dayNow !== undefined) {
+      const residual = x - dayNow;
+      const zDay = departure.learn(Math.abs(residual) <= rounding ? 0 : residual);
+      if (zDay !== undefined) {
+        out[t] = Math.max(out[t] ?? 0, departures.judge(zDay));
+        departures.add(zDay);
+      }
     }
     for (const m of models) if (m.deviation !== undefined) m.error.learn(m.deviation);
     const d = x - level;

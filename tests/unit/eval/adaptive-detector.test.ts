@@ -60,6 +60,21 @@ describe('adaptiveScores', () => {
     expect(argMax(s, 100)).toBe(at);
   });
 
+  it('finds a small level shift on a daily pattern, which no single row shows', () => {
+    // Hourly, a daily wave with noise of sd 1; from day 30 every value is 1.5 higher.
+    const random = seededRandom(8);
+    const day = 24;
+    const at = day * 30 + 5;
+    const values = Array.from({ length: day * 40 }, (_, i) => {
+      const noise = (random() + random() + random() - 1.5) * 2;
+      return 100 + 30 * Math.sin((2 * Math.PI * (i % day)) / day) + noise + (i >= at ? 1.5 : 0);
+    });
+    const s = adaptiveScores(values, day);
+    const after = Math.max(...Array.from(s.slice(at, at + 100)));
+    expect(after).toBeGreaterThan(0.5);
+    expect(Math.max(...Array.from(s.slice(100, at)))).toBeLessThan(after);
+  });
+
   it('scores a value stuck far longer than any run before it', () => {
     const values = walk(1500, 3).map((v) => Math.round(v * 10) / 10);
     const stuckAt = values[1000] ?? 0;
