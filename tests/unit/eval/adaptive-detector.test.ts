@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../runtime/shared/seeded-random.js';
-import { adaptiveScores, quietRepeats } from '../../../scripts/eval/streaming-detector.js';
+import { quietRepeats } from '../../../runtime/anomaly/adaptive-scorer.js';
+import { adaptiveScores } from '../../../scripts/eval/streaming-detector.js';
 
 /** A seeded random walk: a process reading with no daily pattern. */
 function walk(n: number, seed = 1): number[] {
