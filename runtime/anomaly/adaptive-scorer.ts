@@ -145,6 +145,8 @@ export class AdaptiveScorer {
   /** The last `days` × `period` + 1 values, by row modulo its length. */
   private readonly past: number[];
   private t = 0;
+  /** The latest value (the step model's prediction, across gaps). */
+  private last: number | undefined;
   private level = 0;
   private levelVar = 0;
   private run = 0;
@@ -164,18 +166,36 @@ export class AdaptiveScorer {
     let sum = 0;
     let k = 0;
     for (let d = 1; d <= this.days && t - d * this.period >= 0; d++) {
-      sum += this.past[(t - d * this.period) % this.past.length] ?? 0;
-      k++;
+      const v = this.past[(t - d * this.period) % this.past.length] ?? NaN;
+      // A row with no value (a gap) is left out.
+      if (Number.isFinite(v)) {
+        sum += v;
+        k++;
+      }
     }
     return k > 0 ? sum / k : undefined;
+  }
+
+  /** The longest gap worth recording: past it, nothing of the earlier days is left. */
+  get memoryRows(): number {
+    return this.past.length;
+  }
+
+  /** A row without a value (a window with no reading): time moves on, nothing is judged or
+   * learnt, and the same time on later days has one day fewer to go by. */
+  skip(): void {
+    this.past[this.t++ % this.past.length] = NaN;
+    this.repeats.next(0);
   }
 
   /** Scores the next value and learns it. */
   next(x: number): AdaptiveScore {
     const t = this.t++;
-    const prev = t > 0 ? (this.past[(t - 1) % this.past.length] ?? 0) : x;
+    const first = this.last === undefined;
+    const prev = this.last ?? x;
     this.past[t % this.past.length] = x;
-    if (t === 0) {
+    this.last = x;
+    if (first) {
       this.level = x;
       return {
         score: this.repeats.next(0),

@@ -17,6 +17,7 @@ import {
 import { PressureDetector } from './pressure-detector.js';
 import { SensorDetector, type WindowValues } from './sensor-detector.js';
 import { TamperDetector, type ContactWindow } from './tamper-detector.js';
+import { UnusualValueDetector } from './unusual-value-detector.js';
 import { WaterMeterDetector, WATER_DEFAULTS, type MeterReading } from './water-meter-detector.js';
 
 const DAY = 86_400_000;
@@ -99,6 +100,12 @@ function pressureRunner(a: Extract<AlarmConfig, { type: 'pressure' }>, lengthMs:
 
 function tamperRunner(a: Extract<AlarmConfig, { type: 'tamper' }>, lengthMs: number): Runner {
   return streamRunner(a, lengthMs, DAY, new TamperDetector(a.id, a.openValue));
+}
+
+function unusualRunner(a: Extract<AlarmConfig, { type: 'unusual' }>, lengthMs: number): Runner {
+  // A week of windows teaches the daily models what each time of day looks like.
+  const d = new UnusualValueDetector(a.id, lengthMs, a.above);
+  return streamRunner(a, lengthMs, 8 * DAY, d);
 }
 
 function waterRunner(
@@ -205,6 +212,7 @@ export class AlarmEngine implements Component {
       if (a.type === 'water-meter') return waterRunner(a, lengthMs, unitOf);
       if (a.type === 'pressure') return pressureRunner(a, lengthMs);
       if (a.type === 'tamper') return tamperRunner(a, lengthMs);
+      if (a.type === 'unusual') return unusualRunner(a, lengthMs);
       return lampRunner(a, lengthMs, o.log);
     });
   }

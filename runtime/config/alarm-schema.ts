@@ -101,12 +101,31 @@ const TamperAlarm = Type.Object(
   { additionalProperties: false },
 );
 
+const UnusualAlarm = Type.Object(
+  {
+    type: Type.Literal('unusual'),
+    id: Id,
+    stream: Stream,
+    window: Window('PT5M'),
+    above: Type.Number({
+      minimum: 0.5,
+      maximum: 0.99,
+      default: 0.55,
+      description:
+        "a score from 0.5 to 0.99, at and above which a window is unusual (0.5 is the stream's " +
+        'own 0.999 quantile of deviations; higher raises fewer and finds less)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const AlarmSchema = Type.Union([
   SensorAlarm,
   WaterMeterAlarm,
   LampCircuitAlarm,
   PressureAlarm,
   TamperAlarm,
+  UnusualAlarm,
 ]);
 export type AlarmConfig = Static<typeof AlarmSchema>;
 export type SensorAlarmConfig = Static<typeof SensorAlarm>;
@@ -114,3 +133,4 @@ export type WaterMeterAlarmConfig = Static<typeof WaterMeterAlarm>;
 export type LampCircuitAlarmConfig = Static<typeof LampCircuitAlarm>;
 export type PressureAlarmConfig = Static<typeof PressureAlarm>;
 export type TamperAlarmConfig = Static<typeof TamperAlarm>;
+export type UnusualAlarmConfig = Static<typeof UnusualAlarm>;

@@ -20,6 +20,7 @@ export function alarmStreams(
   switch (a.type) {
     case 'sensor':
     case 'tamper':
+    case 'unusual':
       return [{ field: 'stream', stream: a.stream }];
     case 'pressure':
       return [{ field: 'stream', stream: a.stream, units: PRESSURE_UNITS }];

@@ -358,7 +358,8 @@ quantile, as for an exponential tail), so one threshold fits series with light a
 A persistent departure from the same time on earlier days (a shift or a drift that no single row
 shows) is scored the same way against its own history, and a score no higher than one in the 200
 rows before it is halved: the event has been reported. Its constants were chosen on the
-development set below, never on NAB's labels (decisions 0023 and 0024).
+development set below, never on NAB's labels (decisions 0023 and 0024). The same code
+(\`runtime/anomaly/adaptive-scorer.ts\`) runs in the gateway as the \`unusual_value\` alarm.
 
 **The seasonal baseline** (the earlier headline) scores each value by how far it is, in standard
 deviations, from the mean of the values at the same time on the previous 7 days.

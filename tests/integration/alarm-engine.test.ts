@@ -34,6 +34,13 @@ const main = fillDefaults(AlarmSchema, {
   window: 'PT1M',
 }) as AlarmConfig;
 
+const unusual = fillDefaults(AlarmSchema, {
+  type: 'unusual',
+  id: 'lamp-power-unusual',
+  stream: 'lamp1/activePower',
+  window: 'PT1M',
+}) as AlarmConfig;
+
 async function site(dir: string, clock: ManualClock, alarms: AlarmConfig[] = [sensor]) {
   const { store, ingest } = storeAndIngest(dir, clock);
   let woken = 0;
@@ -169,6 +176,25 @@ describe('the alarm engine in the data path', () => {
     expect(drop).toMatchObject({
       severity: 'alarm',
       data: { subject: 'main', state: 'raised', evidence: { lowest: 2.4 } },
+    });
+    await second.stop();
+  });
+
+  it('learns a stream from the store after a restart and raises unusual_value on a window off it', async () => {
+    const dir = tempDir();
+    const clock = manualClock();
+    const first = await site(dir, clock, [unusual]);
+    // Two and a half hours of a reading that wanders by a few tenths of a watt.
+    await feed(clock, first, 150, (m, k) => 60 + ((m * 7 + k) % 5) * 0.3);
+    expect(first.store.events.ofKind('unusual_value')).toEqual([]);
+    await first.stop();
+    // Restarted: it judges from the stored windows on, so a minute 5 W higher stands out at once.
+    const second = await site(dir, clock, [unusual]);
+    await feed(clock, second, 1, () => 65);
+    const [raised] = second.store.events.ofKind('unusual_value');
+    expect(raised).toMatchObject({
+      severity: 'warning',
+      data: { subject: 'lamp-power-unusual', state: 'raised', evidence: { mean: 65 } },
     });
     await second.stop();
   });

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { AlarmTransition } from '../../../runtime/anomaly/alarm.js';
+import { UnusualValueDetector } from '../../../runtime/anomaly/unusual-value-detector.js';
+import { seededRandom } from '../../../runtime/shared/seeded-random.js';
+
+const FIVE_MIN = 300_000;
+const DAY = 86_400_000;
+
+/** A reading with a daily wave (±40 around 100) and noise of sd 1, at the end of window `i`. */
+function pattern(seed: number): (i: number) => number {
+  const random = seededRandom(seed);
+  return (i) =>
+    100 +
+    40 * Math.sin((2 * Math.PI * ((i * FIVE_MIN) % DAY)) / DAY) +
+    (random() + random() + random() - 1.5) * 2;
+}
+
+const window = (i: number, mean: number | null) => ({
+  atMs: Date.UTC(2026, 0, 1) + i * FIVE_MIN,
+  n: mean === null ? 0 : 5,
+  min: mean,
+  max: mean,
+  mean,
+});
+
+describe('UnusualValueDetector', () => {
+  it('raises unusual_value on a window far off its daily pattern, with evidence, and clears after', () => {
+    const value = pattern(1);
+    const d = new UnusualValueDetector('street-pm25', FIVE_MIN, 0.55);
+    const days = 9;
+    // Eight days learnt from the store, then a day judged live.
+    for (let i = 0; i < 8 * 288; i++) d.warm(window(i, value(i)));
+    const out: AlarmTransition[] = [];
+    const at = 8 * 288 + 150;
+    for (let i = 8 * 288; i < days * 288; i++)
+      out.push(...d.push(window(i, value(i) + (i === at ? 15 : 0))));
+    expect(out.map((t) => t.state)).toEqual(['raised', 'cleared']);
+    const [raised, cleared] = out;
+    expect(raised).toMatchObject({
+      name: 'unusual_value',
+      subject: 'street-pm25',
+      severity: 'warning',
+      atMs: window(at, 0).atMs,
+      evidence: { above: 0.55, persistentDeparture: false },
+    });
+    expect(raised?.evidence.score).toBeGreaterThanOrEqual(0.55);
+    // It was judged by a model that knows the time of day: predicted near the wave, not the spike.
+    expect(raised?.evidence.model).not.toBe('step');
+    expect(
+      Math.abs(Number(raised?.evidence.mean) - Number(raised?.evidence.predicted)),
+    ).toBeGreaterThan(10);
+    // Cleared after six usual windows.
+    expect(cleared?.atMs).toBe(window(at + 6, 0).atMs);
+  });
+
+  it('keeps the time of day across a gap, so the pattern after it is not unusual', () => {
+    const value = pattern(2);
+    const d = new UnusualValueDetector('street-pm25', FIVE_MIN, 0.55);
+    for (let i = 0; i < 8 * 288; i++) d.warm(window(i, value(i)));
+    const out: AlarmTransition[] = [];
+    // Three hours without a window at all (the gateway was off), then one with no reading.
+    const gapFrom = 8 * 288 + 20;
+    for (let i = 8 * 288; i < 9 * 288; i++) {
+      const v = value(i);
+      if (i >= gapFrom && i < gapFrom + 36) continue;
+      out.push(...d.push(window(i, i === gapFrom + 40 ? null : v)));
+    }
+    expect(out).toEqual([]);
+  });
+});
