@@ -104,8 +104,9 @@ const newModel = (name: PredictionModel): Model => ({
 export interface AdaptiveScore {
   /** In [0, 1): 0.5 at the series' own 0.999 quantile; halved for a repeat. */
   score: number;
-  /** The model that judged the value, and what it predicted. */
-  model: PredictionModel;
+  /** The model that judged the value (none for the first value, or one after a gap with no
+   * earlier day to go by), and what it predicted. */
+  model: PredictionModel | undefined;
   predicted: number | undefined;
   /** Whether the score is the persistent departure from earlier days rather than the value. */
   byDeparture: boolean;
@@ -142,7 +143,8 @@ export class AdaptiveScorer {
   private readonly departure = new DayDeparture();
   private readonly departures = new DeviationHistory();
   private readonly repeats = new RepeatFilter();
-  /** The last `days` × `period` + 1 values, by row modulo its length. */
+  /** The last `days` × `period` + 2 values (what the day-step model reaches back to), by row
+   * modulo its length; NaN for a row with no value. */
   private readonly past: number[];
   private t = 0;
   /** The latest value (the step model's prediction, across gaps). */
@@ -193,13 +195,16 @@ export class AdaptiveScorer {
     const t = this.t++;
     const first = this.last === undefined;
     const prev = this.last ?? x;
+    // After a gap the value before this one is unknown: what the step models would predict from
+    // the last value before the gap is no prediction (the level moved on while nothing was read).
+    const afterGap = !first && !Number.isFinite(this.past[(t - 1) % this.past.length] ?? NaN);
     this.past[t % this.past.length] = x;
     this.last = x;
     if (first) {
       this.level = x;
       return {
         score: this.repeats.next(0),
-        model: 'step',
+        model: undefined,
         predicted: undefined,
         byDeparture: false,
       };
@@ -212,17 +217,21 @@ export class AdaptiveScorer {
     };
     const dayNow = this.sameTimeMean(t);
     const dayBefore = t - 1 - this.period >= 0 ? this.sameTimeMean(t - 1) : undefined;
-    this.step.predicted = prev;
+    this.step.predicted = afterGap ? undefined : prev;
     this.day.predicted = dayNow;
     this.dayStep.predicted =
-      dayNow !== undefined && dayBefore !== undefined ? prev + dayNow - dayBefore : undefined;
+      !afterGap && dayNow !== undefined && dayBefore !== undefined
+        ? prev + dayNow - dayBefore
+        : undefined;
     for (const m of this.models) m.deviation = deviation(m.predicted);
-    let best = this.step;
-    for (const m of [this.day, this.dayStep])
+    // The step model judges until another has proved better; a model that cannot predict this
+    // row does not judge it.
+    let best: Model | undefined;
+    for (const m of this.models)
       if (
         m.deviation !== undefined &&
-        m.error.count >= WARM_ROWS &&
-        m.error.value < best.error.value
+        (m === this.step || m.error.count >= WARM_ROWS) &&
+        (best === undefined || m.error.value < best.error.value)
       )
         best = m;
     const stuckAfter = Math.max(5, 2 * this.longestRun);
@@ -234,7 +243,7 @@ export class AdaptiveScorer {
     let score = 0;
     // Until the step model knows its typical error, a row is neither judged nor a deviation to
     // judge others by (zeros would make the first real deviation look infinitely rare).
-    if (this.step.error.count >= WARM_ROWS) {
+    if (best !== undefined && this.step.error.count >= WARM_ROWS) {
       const typical = best.error.value;
       const err = best.deviation ?? 0;
       let z = typical > 0 ? err / (MAE_TO_SD * typical) : err > 0 ? NO_SPREAD : 0;
@@ -266,8 +275,8 @@ export class AdaptiveScorer {
     this.levelVar = (1 - LEVEL_RATE) * (this.levelVar + LEVEL_RATE * d * d);
     return {
       score: this.repeats.next(score),
-      model: best.name,
-      predicted: best.predicted,
+      model: best?.name,
+      predicted: best?.predicted,
       byDeparture,
     };
   }

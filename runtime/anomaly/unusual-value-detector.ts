@@ -50,7 +50,7 @@ export class UnusualValueDetector {
       evidence: {
         mean: round(mean),
         predicted: r.predicted === undefined ? null : round(r.predicted),
-        model: r.model,
+        model: r.model ?? null,
         score: round(r.score),
         above: this.above,
         persistentDeparture: r.byDeparture,

@@ -67,4 +67,22 @@ describe('UnusualValueDetector', () => {
     }
     expect(out).toEqual([]);
   });
+
+  it('does not predict across a gap from the last value before it', () => {
+    // Hourly, a daily wave on a wandering level: the value before plus the day's step predicts
+    // it best, until six hours go missing and the value before is six hours old.
+    const hour = 3_600_000;
+    const random = seededRandom(6);
+    let level = 200;
+    const d = new UnusualValueDetector('footfall', hour, 0.55);
+    const out: AlarmTransition[] = [];
+    for (let i = 0; i < 24 * 40; i++) {
+      level += (random() - 0.5) * 4;
+      const v = level + 50 * Math.sin((2 * Math.PI * (i % 24)) / 24) + (random() - 0.5);
+      if (i >= 24 * 30 + 3 && i < 24 * 30 + 9) continue;
+      const transitions = d.push({ atMs: i * hour, n: 1, min: v, max: v, mean: v });
+      if (i > 24 * 30) out.push(...transitions);
+    }
+    expect(out).toEqual([]);
+  });
 });
