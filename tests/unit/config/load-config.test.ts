@@ -71,6 +71,29 @@ describe('loading a site config', () => {
     expect(config.buses[1]).toMatchObject({ type: 'modbus-rtu', stopBits: 1, timeoutMs: 1000 });
   });
 
+  it('fills an unusual alarm from its defaults', () => {
+    const file = join(tempDir(), 'unusual.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'gateway: { id: lp1, dataDir: d }',
+        'buses: [{ id: tcp0, type: modbus-tcp, host: 127.0.0.1 }]',
+        'devices: [{ id: lamp1, bus: tcp0, profile: eastron-sdm120 }]',
+        'upstream: { url: "mqtt://127.0.0.1" }',
+        'windows: { lengths: [PT5M] }',
+        'alarms: [{ type: unusual, id: lamp-power, stream: lamp1/activePower }]',
+      ].join('\n'),
+    );
+    expect(loadConfig(file).alarms[0]).toEqual({
+      type: 'unusual',
+      id: 'lamp-power',
+      stream: 'lamp1/activePower',
+      window: 'PT5M',
+      above: 0.55,
+    });
+  });
+
   it('reports a missing file and an empty file plainly', () => {
     const dir = tempDir();
     expect(() => loadConfig(join(dir, 'nope.yaml'))).toThrow(
