@@ -16,6 +16,7 @@ import {
   lampFigures,
   nabBody,
   type NabProfileFigures,
+  type NabYardstickFigures,
   skabBody,
   skabFigures,
 } from './anomaly-report.js';
@@ -24,7 +25,7 @@ import { loadDaiad } from './daiad-data.js';
 import { evaluateDaiad } from './daiad-eval.js';
 import { evaluateLamp, loadLampProfile } from './lamp-eval.js';
 import { chooseBackend } from '../../runtime/models/tf-backend.js';
-import { loadNab } from './nab-data.js';
+import { loadNab, type NabSeries } from './nab-data.js';
 import { evaluateNab, NAB_DETECTORS, type NabEvalResult } from './nab-eval.js';
 import { baseSeries, injectedSet } from './nab-injected.js';
 import { loadSkab } from './skab-data.js';
@@ -108,6 +109,10 @@ try {
     });
     const r = evaluateNab(series, NAB_DETECTORS.adaptive);
     const baseline = evaluateNab(series, NAB_DETECTORS.seasonal);
+    const yardsticks = (on: readonly NabSeries[]): NabYardstickFigures => ({
+      windowed_gaussian: profiles(evaluateNab(on, NAB_DETECTORS.windowed_gaussian)),
+      relative_entropy: profiles(evaluateNab(on, NAB_DETECTORS.relative_entropy)),
+    });
     // The set the detector was chosen on: real series from ../shared/data with injected
     // anomalies, scored the same way (absent when that folder is not there).
     const devSet = existsSync(join(shared, 'pedestrians'))
@@ -121,12 +126,14 @@ try {
       thresholds: r.thresholds,
       ms_per_window: Number(r.msPerValue.toFixed(5)),
       seasonal_baseline: profiles(baseline),
+      yardsticks: yardsticks(series),
       ...(devSet && {
         injected_dev_set: {
           files: devSet.length,
           windows: devSet.reduce((n, s) => n + s.windows.length, 0),
           adaptive: profiles(evaluateNab(devSet, NAB_DETECTORS.adaptive)),
           seasonal_baseline: profiles(evaluateNab(devSet, NAB_DETECTORS.seasonal)),
+          yardsticks: yardsticks(devSet),
         },
       }),
     };

@@ -1,5 +1,6 @@
 import type { NabSeries } from './nab-data.js';
 import { nabScores, type NabResult } from './scorers/nab-score.js';
+import { relativeEntropyScores, windowedGaussianScores } from './nab-yardsticks.js';
 import { adaptiveScores, seasonalTailScores } from './streaming-detector.js';
 
 const DAY = 86_400_000;
@@ -22,6 +23,9 @@ export const NAB_DETECTORS = {
   adaptive: (values, period) => adaptiveScores(values, period),
   /** The earlier baseline: the residual from the same time on the previous 7 days. */
   seasonal: (values, period) => seasonalTailScores(values, period, 7, period),
+  /** Yardsticks: two of NAB's scoreboard detectors (`nab-yardsticks.ts`). */
+  windowed_gaussian: (values) => windowedGaussianScores(values),
+  relative_entropy: (values) => relativeEntropyScores(values),
 } satisfies Record<string, NabDetector>;
 
 export interface NabEvalResult extends NabResult {

@@ -47,6 +47,17 @@ describe('npm run eval:anomaly', () => {
     expect(typeof last.ms_per_window).toBe('number');
     const report = readFileSync(join(out, 'anomaly-nab.md'), 'utf8');
     expect(report).toContain(`| standard | ${String(last.nab_standard)} |`);
+    // NAB's own scoreboard detectors run beside it, with their published figures.
+    type Profiles = { nab_standard: number; nab_low_fp: number; nab_low_fn: number };
+    type Yardsticks = { relative_entropy: Profiles };
+    const triple = (p: Profiles): string =>
+      `${String(p.nab_standard)} / ${String(p.nab_low_fp)} / ${String(p.nab_low_fn)}`;
+    const here = (last.yardsticks as Yardsticks).relative_entropy;
+    const dev = (last.injected_dev_set as { yardsticks: Yardsticks } | undefined)?.yardsticks;
+    const devCell = dev ? ` ${triple(dev.relative_entropy)} |` : '';
+    expect(report).toContain(
+      `| relative entropy | 54.6 / 47.6 / 58.8 |${devCell} ${triple(here)} |`,
+    );
     expect(existsSync(join(out, 'anomaly-nab.json'))).toBe(true);
   });
 
