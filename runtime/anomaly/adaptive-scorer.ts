@@ -124,7 +124,9 @@ export interface AdaptiveScore {
  * - Its deviation is the error in units of that model's typical error; when the step model is
  *   judging, also the distance from a slow running level in its standard deviations (a drift,
  *   which no single step shows), and a run of identical values well past the longest seen (a
- *   stuck sensor).
+ *   stuck sensor). Runs at the lowest value so far (a meter with no use, a load switched off)
+ *   are measured against earlier runs at rest, others against earlier runs away from it: a
+ *   household meter idle for a weekend is usual, the same reading for a day mid-range is not.
  * - Series differ in how heavy their tails are, and NAB judges all of them by one threshold. So
  *   each deviation is scored against the model's own earlier deviations: 0.5 at their 0.999
  *   quantile, towards 1 beyond it.
@@ -152,7 +154,11 @@ export class AdaptiveScorer {
   private level = 0;
   private levelVar = 0;
   private run = 0;
+  /** The longest runs of identical values seen: at the lowest value so far (a sensor at rest,
+   * a meter with no use) and elsewhere (a reading that usually moves). */
   private longestRun = 0;
+  private longestRestRun = 0;
+  private lowest = Infinity;
 
   /** `period`: rows per day. */
   constructor(
@@ -234,12 +240,16 @@ export class AdaptiveScorer {
         (best === undefined || m.error.value < best.error.value)
       )
         best = m;
-    const stuckAfter = Math.max(5, 2 * this.longestRun);
+    const atRest = prev <= this.lowest;
+    const stuckAfter = Math.max(5, 2 * (atRest ? this.longestRestRun : this.longestRun));
     // A run that ends is learnt as usual, unless it had become unusual; one still running is
     // what is being judged (learning it as it grows would always keep it usual).
-    if (x !== prev && this.run > 0 && this.run <= stuckAfter)
-      this.longestRun = Math.max(this.longestRun, this.run);
+    if (x !== prev && this.run > 0 && this.run <= stuckAfter) {
+      if (atRest) this.longestRestRun = Math.max(this.longestRestRun, this.run);
+      else this.longestRun = Math.max(this.longestRun, this.run);
+    }
     this.run = x === prev ? this.run + 1 : 0;
+    this.lowest = Math.min(this.lowest, prev);
     let score = 0;
     // Until the step model knows its typical error, a row is neither judged nor a deviation to
     // judge others by (zeros would make the first real deviation look infinitely rare).

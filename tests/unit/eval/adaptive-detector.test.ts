@@ -87,6 +87,23 @@ describe('adaptiveScores', () => {
     expect(Math.max(...Array.from(s.slice(100, 1000)))).toBeLessThan(0.5);
   });
 
+  it('tells a meter at rest from one stuck mid-range', () => {
+    // Hourly household use: none from 23:00 to 07:00 and idle hours in the day too, two weekends
+    // away (60 hours without use), then a reading held at 27 L for 150 hours from row 1,000.
+    const random = seededRandom(9);
+    const values = Array.from({ length: 1400 }, (_, i) => {
+      const hour = i % 24;
+      const away = (i >= 300 && i < 360) || (i >= 700 && i < 760);
+      return !away && hour >= 7 && hour < 23 && random() < 0.7 ? Math.round(5 + 60 * random()) : 0;
+    });
+    for (let i = 1000; i < 1150; i++) values[i] = 27;
+    const s = adaptiveScores(values, 24);
+    // A long rest is what this meter does; a value that stops moving mid-range is reported
+    // within two days, long before it is as long as a weekend away.
+    expect(Math.max(...Array.from(s.slice(1000, 1048)))).toBeGreaterThan(0.5);
+    expect(Math.max(...Array.from(s.slice(760, 1000)))).toBeLessThan(0.5);
+  });
+
   it('finds a slow drift no single step shows', () => {
     const random = seededRandom(4);
     // White noise around 10, then a ramp of 8 standard deviations over 120 rows.
