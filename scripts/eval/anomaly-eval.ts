@@ -17,6 +17,7 @@ import {
   nabBody,
   type NabProfileFigures,
   type NabYardstickFigures,
+  type NabWaterFigures,
   skabBody,
   skabFigures,
 } from './anomaly-report.js';
@@ -27,7 +28,7 @@ import { evaluateLamp, loadLampProfile } from './lamp-eval.js';
 import { chooseBackend } from '../../runtime/models/tf-backend.js';
 import { loadNab, type NabSeries } from './nab-data.js';
 import { evaluateNab, NAB_DETECTORS, type NabEvalResult } from './nab-eval.js';
-import { baseSeries, injectedSet } from './nab-injected.js';
+import { baseSeries, injectedSet, waterSeries } from './nab-injected.js';
 import { loadSkab } from './skab-data.js';
 import { evaluateSkab, SKAB_DEFAULTS } from './skab-eval.js';
 import { CONV_AE_DEFAULTS, evaluateSkabConvAe } from './skab-conv-ae.js';
@@ -118,6 +119,20 @@ try {
     const devSet = existsSync(join(shared, 'pedestrians'))
       ? injectedSet(baseSeries(shared), seed)
       : undefined;
+    // Household water: a source no detector was chosen on before decision 0027; its first 20
+    // meters were used to choose the rest-run rule there, the next 20 were not.
+    const water = existsSync(join(shared, 'daiad'))
+      ? {
+          chosenOn: injectedSet(waterSeries(shared, 0, 20), seed),
+          heldOut: injectedSet(waterSeries(shared, 20, 40), seed),
+        }
+      : undefined;
+    const waterFigures = (set: readonly NabSeries[]): NabWaterFigures => ({
+      files: set.length,
+      windows: set.reduce((n, s) => n + s.windows.length, 0),
+      adaptive: profiles(evaluateNab(set, NAB_DETECTORS.adaptive)),
+      ...yardsticks(set),
+    });
     const figures = {
       dataset,
       files: r.files,
@@ -134,6 +149,12 @@ try {
           adaptive: profiles(evaluateNab(devSet, NAB_DETECTORS.adaptive)),
           seasonal_baseline: profiles(evaluateNab(devSet, NAB_DETECTORS.seasonal)),
           yardsticks: yardsticks(devSet),
+        },
+      }),
+      ...(water && {
+        injected_water_set: {
+          chosen_on: waterFigures(water.chosenOn),
+          held_out: waterFigures(water.heldOut),
         },
       }),
     };

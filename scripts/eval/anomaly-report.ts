@@ -307,6 +307,12 @@ export interface NabYardstickFigures {
   relative_entropy: NabProfileFigures;
 }
 
+export interface NabWaterFigures extends NabYardstickFigures {
+  files: number;
+  windows: number;
+  adaptive: NabProfileFigures;
+}
+
 const triple = (p: NabProfileFigures): string =>
   `${String(p.nab_standard)} / ${String(p.nab_low_fp)} / ${String(p.nab_low_fn)}`;
 
@@ -356,6 +362,35 @@ ${rows.join('\n')}
 ${reading}`;
 }
 
+/** The household-water pieces: where the yardsticks show the headline's weak side. */
+function waterSection(w: { chosen_on: NabWaterFigures; held_out: NabWaterFigures }): string {
+  const row = (name: string, pick: (x: NabWaterFigures) => NabProfileFigures): string =>
+    `| ${name} | ${triple(pick(w.chosen_on))} | ${triple(pick(w.held_out))} |`;
+  const a = w.held_out.adaptive.nab_standard;
+  const re = w.held_out.relative_entropy.nab_standard;
+  return `**Household water** (DAIAD trial A, hourly litres; decision 0027): one piece of 4,032 readings
+per meter, with the same five injected anomalies, ${String(w.chosen_on.files)} files from 20 meters
+and ${String(w.held_out.files)} from the next 20. Only the rule that a meter at rest may stay still
+for long (a value held mid-range is judged by the runs away from rest) was chosen on the first 20.
+
+| detector (standard / low FP / low FN) | meters 1–20 (chosen on) | meters 21–40 (held out) |
+|---|---|---|
+${row('adaptive (the headline)', (x) => x.adaptive)}
+${row('windowed Gaussian', (x) => x.windowed_gaussian)}
+${row('relative entropy', (x) => x.relative_entropy)}
+${
+  re > a
+    ? `
+On these intermittent, spiky series the relative entropy yardstick (54.6 on the complete NAB)
+scores above the headline (${String(re)} against ${String(a)} on the held-out meters): a change
+in how the values are spread (a held value, more noise, a shifted level) shows in its 52-row
+histograms before the headline's deviations, judged against a heavy tail, reach their quantile.
+NAB's tweet and request counts are series like these.
+`
+    : ''
+}`;
+}
+
 export function nabBody(
   f: NabProfileFigures & {
     files: number;
@@ -369,6 +404,7 @@ export function nabBody(
       seasonal_baseline: NabProfileFigures;
       yardsticks: NabYardstickFigures;
     };
+    injected_water_set?: { chosen_on: NabWaterFigures; held_out: NabWaterFigures };
   },
 ): string {
   const b = f.seasonal_baseline;
@@ -429,6 +465,7 @@ deviations, from the mean of the values at the same time on the previous 7 days.
 
 ${devTable}
 ${yardstickSection(f.yardsticks, f, d)}
+${f.injected_water_set ? waterSection(f.injected_water_set) : ''}
 On ../shared/data the NAB figures are NAB's 11 artificial series only; the target (standard ≥ 70)
 is for the complete corpus, which this evaluator scores the same way with \`--data DIR\`. Six
 windows on synthetic waves say little about 47 real series. The development set is the better

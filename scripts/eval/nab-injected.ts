@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { seededRandom, uniform } from '../../runtime/shared/seeded-random.js';
+import { loadDaiad } from './daiad-data.js';
 import { loadLampProfile } from './lamp-eval.js';
 import type { NabSeries } from './nab-data.js';
 import { loadCountSeries } from './pedestrian-data.js';
@@ -67,6 +68,28 @@ export function baseSeries(sharedData: string): BaseSeries[] {
     let last = raw.find((v) => v !== null) ?? 0;
     const values = raw.map((v) => (last = v ?? last));
     out.push(...pieces(`slightlimon/${label}`, minutes, values));
+  }
+  return out;
+}
+
+/**
+ * Household water use (DAIAD trial A), hourly litres: one piece per meter, from its 101st reading
+ * (a meter's first days include its installation). Intermittent and spiky, with runs of idle
+ * hours, like NAB's counts of tweets and requests. Pieces `from` to `to` (0-based) of the meters,
+ * in the file's order, that have enough readings and ever move; negative readings (register
+ * glitches) are read as no use.
+ */
+export function waterSeries(sharedData: string, from: number, to: number): BaseSeries[] {
+  const out: BaseSeries[] = [];
+  let k = 0;
+  for (const [meter, readings] of loadDaiad(join(sharedData, 'daiad'))) {
+    if (readings.length < ROWS + 100) continue;
+    const piece = readings.slice(100, 100 + ROWS);
+    const values = piece.map((r) => Math.max(0, r.litres));
+    if (values.every((v) => v === values[0])) continue;
+    if (k >= from && k < to)
+      out.push({ name: `daiad/${meter.slice(0, 8)}`, timeMs: piece.map((r) => r.atMs), values });
+    if (++k >= to) break;
   }
   return out;
 }
