@@ -41,7 +41,8 @@ export function windowedGaussianScores(
   };
   for (let i = 0; i < values.length; i++) {
     const x = (values[i] ?? 0) - shift;
-    if (end > first) out[i] = erf(Math.abs(x - mean) / sd / Math.SQRT2);
+    // 1 − Q(|z|) = (1 + erf(|z| / √2)) / 2: 0.5 on the mean, towards 1 either way out.
+    if (end > first) out[i] = 0.5 + 0.5 * erf(Math.abs(x - mean) / sd / Math.SQRT2);
     if (end - first < window) {
       sum += x;
       sumsq += x * x;
