@@ -1,4 +1,5 @@
 import { DeviationHistory, TypicalError, WARM_ROWS } from './deviation-history.js';
+import { RegimeNovelty } from './regime-novelty.js';
 
 /** How fast the slow level and its spread follow the series (per row). */
 const LEVEL_RATE = 0.005;
@@ -110,6 +111,8 @@ export interface AdaptiveScore {
   predicted: number | undefined;
   /** Whether the score is the persistent departure from earlier days rather than the value. */
   byDeparture: boolean;
+  /** Whether the score is the recent spell's spread, unlike any regime seen (`RegimeNovelty`). */
+  byNewRegime: boolean;
 }
 
 /**
@@ -133,9 +136,11 @@ export interface AdaptiveScore {
  * - Once there are earlier days, a persistent departure from them (`DayDeparture`: a shift or a
  *   drift on a daily pattern) is scored the same way, against its own history; the row's score
  *   is the higher of the two.
+ * - So is how the last 52 values are spread, against every regime seen (`RegimeNovelty`: a value
+ *   held mid-range, a noisier spell, a meter that no longer comes to rest).
  * - A score no higher than one in the REPEAT_ROWS before it is a repeat (`RepeatFilter`).
  * Its constants and models were chosen on `scripts/eval/nab-injected.ts`'s set (real series
- * with injected anomalies), never on NAB's labels (decisions 0023, 0024).
+ * with injected anomalies), never on NAB's labels (decisions 0023, 0024, 0027, 0028).
  */
 export class AdaptiveScorer {
   private readonly step = newModel('step');
@@ -144,6 +149,8 @@ export class AdaptiveScorer {
   private readonly models = [this.step, this.day, this.dayStep];
   private readonly departure = new DayDeparture();
   private readonly departures = new DeviationHistory();
+  private readonly novelty = new RegimeNovelty();
+  private readonly novelties = new DeviationHistory();
   private readonly repeats = new RepeatFilter();
   /** The last `days` × `period` + 2 values (what the day-step model reaches back to), by row
    * modulo its length; NaN for a row with no value. */
@@ -206,6 +213,7 @@ export class AdaptiveScorer {
     const afterGap = !first && !Number.isFinite(this.past[(t - 1) % this.past.length] ?? NaN);
     this.past[t % this.past.length] = x;
     this.last = x;
+    const regime = this.novelty.learn(x);
     if (first) {
       this.level = x;
       return {
@@ -213,6 +221,7 @@ export class AdaptiveScorer {
         model: undefined,
         predicted: undefined,
         byDeparture: false,
+        byNewRegime: false,
       };
     }
     const rounding = ROUNDING * Math.max(1, Math.abs(x));
@@ -279,6 +288,18 @@ export class AdaptiveScorer {
         this.departures.add(zDay);
       }
     }
+    let byNewRegime = false;
+    if (regime !== undefined) {
+      // Judged against its own history, like the departure: series differ in how often their
+      // spells look new.
+      const s = this.novelties.judge(regime);
+      if (s > score) {
+        score = s;
+        byNewRegime = true;
+        byDeparture = false;
+      }
+      this.novelties.add(regime);
+    }
     for (const m of this.models) if (m.deviation !== undefined) m.error.learn(m.deviation);
     const d = x - this.level;
     this.level += LEVEL_RATE * d;
@@ -288,6 +309,7 @@ export class AdaptiveScorer {
       model: best?.name,
       predicted: best?.predicted,
       byDeparture,
+      byNewRegime,
     };
   }
 }

@@ -54,6 +54,7 @@ export class UnusualValueDetector {
         score: round(r.score),
         above: this.above,
         persistentDeparture: r.byDeparture,
+        newRegime: r.byNewRegime,
       },
     });
     return out;

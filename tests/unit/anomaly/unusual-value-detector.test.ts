@@ -41,7 +41,7 @@ describe('UnusualValueDetector', () => {
       subject: 'street-pm25',
       severity: 'warning',
       atMs: window(at, 0).atMs,
-      evidence: { above: 0.55, persistentDeparture: false },
+      evidence: { above: 0.55, persistentDeparture: false, newRegime: false },
     });
     expect(raised?.evidence.score).toBeGreaterThanOrEqual(0.55);
     // It was judged by a model that knows the time of day: predicted near the wave, not the spike.

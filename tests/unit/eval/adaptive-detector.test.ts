@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../runtime/shared/seeded-random.js';
-import { quietRepeats } from '../../../runtime/anomaly/adaptive-scorer.js';
+import { AdaptiveScorer, quietRepeats } from '../../../runtime/anomaly/adaptive-scorer.js';
 import { adaptiveScores } from '../../../scripts/eval/streaming-detector.js';
 
 /** A seeded random walk: a process reading with no daily pattern. */
@@ -102,6 +102,27 @@ describe('adaptiveScores', () => {
     // within two days, long before it is as long as a weekend away.
     expect(Math.max(...Array.from(s.slice(1000, 1048)))).toBeGreaterThan(0.5);
     expect(Math.max(...Array.from(s.slice(760, 1000)))).toBeLessThan(0.5);
+  });
+
+  it('finds water running through the idle hours, which no single reading shows', () => {
+    // Hourly household use, idle about half the hours; from row 1,500 the idle hours read 1 to
+    // 3 L (a small continuous flow). Every reading is one the meter read before; the meter just
+    // never comes to rest any more, which the spell's histogram shows within a spell.
+    const random = seededRandom(3);
+    const values = Array.from({ length: 2000 }, () =>
+      random() < 0.5 ? 0 : Math.round(1 + 59 * random()),
+    );
+    const flow = seededRandom(4);
+    for (let i = 1500; i < values.length; i++)
+      if (values[i] === 0) values[i] = 1 + Math.floor(3 * flow());
+    const scorer = new AdaptiveScorer(24);
+    const r = values.map((v) => scorer.next(v));
+    const before = Math.max(...r.slice(600, 1500).map((x) => x.score));
+    const during = r.slice(1500, 1500 + 52);
+    const top = during.reduce((a, b) => (b.score > a.score ? b : a));
+    expect(top.score).toBeGreaterThan(0.5);
+    expect(top.byNewRegime).toBe(true);
+    expect(before).toBeLessThan(0.5);
   });
 
   it('finds a slow drift no single step shows', () => {
