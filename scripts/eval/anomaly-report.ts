@@ -454,8 +454,9 @@ A persistent departure from the same time on earlier days (a shift or a drift th
 shows) is scored the same way against its own history, and so is how the last 52 values are
 spread: their histogram's relative entropy from the nearest regime seen so far, over the range
 seen so far (a held value, a noisier spell, a meter that no longer comes to rest; decision 0028).
-A score no higher than one in the 200 rows before it is halved: the event has been reported. Its constants were chosen on the
-development set below, never on NAB's labels (decisions 0023 and 0024). The same code
+A score no higher than one in the 200 rows before it is halved: the event has been reported.
+Its constants were chosen on the development set below and the first 20 water meters, never on
+NAB's labels (decisions 0023, 0024, 0027 and 0028). The same code
 (\`runtime/anomaly/adaptive-scorer.ts\`) runs in the gateway as the \`unusual_value\` alarm.
 
 **The seasonal baseline** (the earlier headline) scores each value by how far it is, in standard
