@@ -120,13 +120,14 @@ try {
       ? injectedSet(baseSeries(shared), seed)
       : undefined;
     // Household water: a source no detector was chosen on before decision 0027; its first 20
-    // meters were used to choose the rest-run rule there, the next 20 were not.
-    const water = existsSync(join(shared, 'daiad'))
-      ? {
-          chosenOn: injectedSet(waterSeries(shared, 0, 20), seed),
-          heldOut: injectedSet(waterSeries(shared, 20, 40), seed),
-        }
-      : undefined;
+    // meters were used to choose the rest-run rule and the histogram's settings (decisions 0027
+    // and 0028), the next 20 were not.
+    // The file is read once for both halves.
+    const meters = existsSync(join(shared, 'daiad')) ? waterSeries(shared, 0, 40) : undefined;
+    const water = meters && {
+      chosenOn: injectedSet(meters.slice(0, 20), seed),
+      heldOut: injectedSet(meters.slice(20, 40), seed),
+    };
     const waterFigures = (set: readonly NabSeries[]): NabWaterFigures => ({
       files: set.length,
       windows: set.reduce((n, s) => n + s.windows.length, 0),
