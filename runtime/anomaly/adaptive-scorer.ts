@@ -1,5 +1,6 @@
 import { DeviationHistory, TypicalError, WARM_ROWS } from './deviation-history.js';
 import { RegimeNovelty } from './regime-novelty.js';
+import { RunningLevel } from './running-level.js';
 
 /** How fast the slow level and its spread follow the series (per row). */
 const LEVEL_RATE = 0.005;
@@ -63,20 +64,17 @@ export function quietRepeats(scores: Float64Array, rows = REPEAT_ROWS): Float64A
  */
 class DayDeparture {
   private recent = 0;
-  private usual = 0;
-  private variance = 0;
+  private readonly usual = new RunningLevel(LEVEL_RATE);
   private rows = 0;
   /** Learns the residual of a row; returns the departure, undefined while still warming up. */
   learn(residual: number): number | undefined {
     this.recent += DEPARTURE_RATE * (residual - this.recent);
-    const d = residual - this.usual;
-    this.usual += LEVEL_RATE * d;
-    this.variance = (1 - LEVEL_RATE) * (this.variance + LEVEL_RATE * d * d);
+    this.usual.learn(residual);
     this.rows++;
     // The slow mean and spread need more rows than a model's typical error to settle.
     if (this.rows <= 2 * WARM_ROWS) return undefined;
-    const spread = Math.sqrt((this.variance * DEPARTURE_RATE) / (2 - DEPARTURE_RATE));
-    const off = Math.abs(this.recent - this.usual);
+    const spread = Math.sqrt((this.usual.variance * DEPARTURE_RATE) / (2 - DEPARTURE_RATE));
+    const off = Math.abs(this.recent - this.usual.mean);
     return spread > 0 ? off / spread : off > 0 ? NO_SPREAD : 0;
   }
 }
@@ -158,8 +156,8 @@ export class AdaptiveScorer {
   private t = 0;
   /** The latest value (the step model's prediction, across gaps). */
   private last: number | undefined;
-  private level = 0;
-  private levelVar = 0;
+  /** The slow running level and its spread (a drift, which no single step shows). */
+  private readonly level = new RunningLevel(LEVEL_RATE);
   private run = 0;
   /** The longest runs of identical values seen: at the lowest value so far (a sensor at rest,
    * a meter with no use) and elsewhere (a reading that usually moves). */
@@ -215,7 +213,7 @@ export class AdaptiveScorer {
     this.last = x;
     const regime = this.novelty.learn(x);
     if (first) {
-      this.level = x;
+      this.level.mean = x;
       return {
         score: this.repeats.next(0),
         model: undefined,
@@ -267,8 +265,8 @@ export class AdaptiveScorer {
       const err = best.deviation ?? 0;
       let z = typical > 0 ? err / (MAE_TO_SD * typical) : err > 0 ? NO_SPREAD : 0;
       if (best === this.step) {
-        const sd = Math.sqrt(this.levelVar);
-        const off = deviation(this.level) ?? 0;
+        const sd = Math.sqrt(this.level.variance);
+        const off = deviation(this.level.mean) ?? 0;
         z = Math.max(z, sd > 0 ? off / sd : off > 0 ? NO_SPREAD : 0);
       }
       if (this.run > stuckAfter) z = Math.max(z, (3 * this.run) / stuckAfter);
@@ -301,9 +299,7 @@ export class AdaptiveScorer {
       this.novelties.add(regime);
     }
     for (const m of this.models) if (m.deviation !== undefined) m.error.learn(m.deviation);
-    const d = x - this.level;
-    this.level += LEVEL_RATE * d;
-    this.levelVar = (1 - LEVEL_RATE) * (this.levelVar + LEVEL_RATE * d * d);
+    this.level.learn(x);
     return {
       score: this.repeats.next(score),
       model: best?.name,

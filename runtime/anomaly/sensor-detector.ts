@@ -1,4 +1,5 @@
 import { Hysteresis, judge, type AlarmTransition } from './alarm.js';
+import { RunningLevel } from './running-level.js';
 
 /** What a detector needs of one closed window of one stream. */
 export interface WindowValues {
@@ -44,8 +45,8 @@ export class SensorDetector {
   private readonly offline = new Hysteresis(1, 1);
   private flatFor = 0;
   private lastValue?: number;
-  private mean = 0;
-  private variance = 0;
+  /** How window means move: their slow level and its spread. */
+  private readonly level = new RunningLevel(EWMA);
   private withinVariance = 0;
   private silentFor = 0;
   private seen = 0;
@@ -103,12 +104,12 @@ export class SensorDetector {
 
     // The usual spread: how window means move, plus how much a window spans on its own (a
     // noisy sensor is not spiking).
-    const sd = Math.sqrt(this.variance + this.withinVariance);
-    const far = Math.max(Math.abs(w.max - this.mean), Math.abs(w.min - this.mean));
+    const sd = Math.sqrt(this.level.variance + this.withinVariance);
+    const far = Math.max(Math.abs(w.max - this.level.mean), Math.abs(w.min - this.level.mean));
     const isSpike = this.seen >= SPIKE_WARMUP && sd > 0 && far > this.o.spikeSigmas * sd;
     emit('spike', this.spike, isSpike, {
-      value: Math.abs(w.max - this.mean) >= Math.abs(w.min - this.mean) ? w.max : w.min,
-      usualMean: Number(this.mean.toPrecision(6)),
+      value: Math.abs(w.max - this.level.mean) >= Math.abs(w.min - this.level.mean) ? w.max : w.min,
+      usualMean: Number(this.level.mean.toPrecision(6)),
       usualSd: Number(sd.toPrecision(6)),
     });
     // A spike does not teach the detector that spikes are usual.
@@ -120,12 +121,10 @@ export class SensorDetector {
     this.seen++;
     const half = (max - min) / 2;
     if (this.seen === 1) {
-      this.mean = mean;
+      this.level.mean = mean;
       this.withinVariance = half * half;
     }
-    const d = mean - this.mean;
-    this.mean += EWMA * d;
-    this.variance = (1 - EWMA) * (this.variance + EWMA * d * d);
+    this.level.learn(mean);
     this.withinVariance += EWMA * (half * half - this.withinVariance);
   }
 }
