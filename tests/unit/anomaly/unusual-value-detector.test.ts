@@ -85,4 +85,24 @@ describe('UnusualValueDetector', () => {
     }
     expect(out).toEqual([]);
   });
+
+  it('says when the alarm is a new regime: a meter that no longer comes to rest', () => {
+    // Hourly household use, idle about half the hours; from hour 1,500 the idle hours read 1 to
+    // 3 L (water running). No single hour is unusual; the spread of the last 52 is.
+    const hour = 3_600_000;
+    const random = seededRandom(3);
+    const flow = seededRandom(4);
+    const d = new UnusualValueDetector('flat-12/water', hour, 0.5);
+    const out: AlarmTransition[] = [];
+    for (let i = 0; i < 1552; i++) {
+      let v = random() < 0.5 ? 0 : Math.round(1 + 59 * random());
+      if (i >= 1500 && v === 0) v = 1 + Math.floor(3 * flow());
+      const w = { atMs: i * hour, n: 1, min: v, max: v, mean: v };
+      if (i < 600) d.warm(w);
+      else out.push(...d.push(w));
+    }
+    expect(out.filter((t) => t.state === 'raised' && t.atMs < 1500 * hour)).toEqual([]);
+    const raised = out.find((t) => t.state === 'raised');
+    expect(raised?.evidence).toMatchObject({ newRegime: true, persistentDeparture: false });
+  });
 });
