@@ -67,7 +67,7 @@ export class RegimeNovelty {
     for (const k of this.kept)
       statistic = Math.min(statistic, 2 * SPELL_ROWS * relativeEntropy(p, k.histogram));
     if (statistic >= NEW_REGIME) {
-      // The ring is copied in arrival order; the order does not change the histogram.
+      // The ring is copied as it lies: the order of the values does not change a histogram.
       this.kept.push({ values: this.spell.slice(), histogram: p });
       if (this.kept.length > KEPT_LIMIT) this.kept.shift();
     }
