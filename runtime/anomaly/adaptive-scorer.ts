@@ -113,6 +113,14 @@ export interface AdaptiveScore {
   byNewRegime: boolean;
 }
 
+const NOTHING_JUDGED: Readonly<AdaptiveScore> = {
+  score: 0,
+  model: undefined,
+  predicted: undefined,
+  byDeparture: false,
+  byNewRegime: false,
+};
+
 /**
  * A streaming detector for any univariate series, with or without a daily pattern, fed one value
  * at a time (a gateway's windows, or a NAB file's rows). Each value is predicted three ways and
@@ -201,8 +209,14 @@ export class AdaptiveScorer {
     this.repeats.next(0);
   }
 
-  /** Scores the next value and learns it. */
+  /** Scores the next value and learns it. A value that is not a finite number (NaN from a
+   * caller's division by zero, an infinity) is a row without a value, as `skip()`: learnt, it
+   * would poison the running level, the typical errors and the range for good. */
   next(x: number): AdaptiveScore {
+    if (!Number.isFinite(x)) {
+      this.skip();
+      return { ...NOTHING_JUDGED };
+    }
     const t = this.t++;
     const first = this.last === undefined;
     const prev = this.last ?? x;
@@ -214,13 +228,7 @@ export class AdaptiveScorer {
     const regime = this.novelty.learn(x);
     if (first) {
       this.level.mean = x;
-      return {
-        score: this.repeats.next(0),
-        model: undefined,
-        predicted: undefined,
-        byDeparture: false,
-        byNewRegime: false,
-      };
+      return { ...NOTHING_JUDGED, score: this.repeats.next(0) };
     }
     const rounding = ROUNDING * Math.max(1, Math.abs(x));
     const deviation = (p: number | undefined): number | undefined => {

@@ -184,3 +184,25 @@ describe('quietRepeats', () => {
     }
   });
 });
+
+describe('AdaptiveScorer', () => {
+  it('takes a value that is not a finite number as a row without one, and goes on as before', () => {
+    const values = walk(1500, 3);
+    const bad = new AdaptiveScorer(288);
+    const skipped = new AdaptiveScorer(288);
+    const scores = (s: AdaptiveScorer, x: number): number => s.next(x).score;
+    for (const [i, x] of values.entries()) {
+      if (i === 700 || i === 900) {
+        const r = bad.next(i === 700 ? NaN : Infinity);
+        expect(r).toMatchObject({ score: 0, model: undefined, predicted: undefined });
+        skipped.skip();
+        continue;
+      }
+      const a = scores(bad, x);
+      expect(Number.isFinite(a)).toBe(true);
+      expect(a).toBe(scores(skipped, x));
+    }
+    // A step after the bad values is still found: nothing was poisoned.
+    expect(bad.next((values.at(-1) ?? 0) + 20).score).toBeGreaterThan(0.5);
+  });
+});
