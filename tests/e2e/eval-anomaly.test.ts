@@ -59,7 +59,9 @@ describe('npm run eval:anomaly', () => {
       `| relative entropy | 54.6 / 47.6 / 58.8 |${devCell} ${triple(here)} |`,
     );
     expect(existsSync(join(out, 'anomaly-nab.json'))).toBe(true);
-  });
+    // The run scores the development set and the water pieces too (about 36 s alone, more while
+    // other suites share the two cores): the test waits as long as the run is allowed.
+  }, 120_000);
 
   it('says which file is wrong in a broken NAB folder, and exits 2', async () => {
     const dir = tempDir();
