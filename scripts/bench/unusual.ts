@@ -52,8 +52,9 @@ const AGES = [
 ];
 /** Scores judged by each model, the departure and the histogram: one history each. */
 const HISTORIES = 5;
-/** The most a stream holds by the detector's limits: each history's deviations twice (sorted
- * and in arrival order), the kept spells, and 7 days of windows plus two. */
+/** The most a stream holds by the detector's limits, in data (the objects' own few bytes apart):
+ * each history's deviations twice (sorted and in arrival order), the kept spells, and 7 days of
+ * windows plus two. */
 const BOUND_MB =
   (HISTORIES * 2 * HISTORY_LIMIT * 8 + KEPT_LIMIT * SPELL_ROWS * 8 + (7 * DAY_WINDOWS + 2) * 8) /
   1e6;
@@ -184,7 +185,7 @@ ${table}
 
 ![MB per stream by age](unusual.svg)
 
-The most a stream can hold, from the detector's limits (5 histories of at most
+The most a stream can hold in data, from the detector's limits (5 histories of at most
 ${HISTORY_LIMIT.toLocaleString('en')} deviations, each kept sorted and in arrival order; ${String(KEPT_LIMIT)} spells of
 ${String(SPELL_ROWS)} windows; 7 days of windows): **${String(result.bound_mb_per_stream)} MB**. A
 year-old stream holds ${String(result.ratio_to_bound)} of that: only the models that judge
