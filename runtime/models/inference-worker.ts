@@ -11,7 +11,7 @@ import { loadBundle } from './model-bundle.js';
 import type { ModelCard } from './model-card.js';
 import { chooseBackend, type BackendName, type Tf } from './tf-backend.js';
 import { thermalExcess } from './thermal-excess.js';
-import { scoreWindows } from './window-autoencoder.js';
+import { scoreWindowsByFeature } from './window-autoencoder.js';
 
 export type WorkerRequest =
   | { id: number; op: 'init'; backends: BackendName[] }
@@ -26,6 +26,9 @@ export type WorkerReply =
       backend?: BackendName;
       card?: ModelCard;
       scores?: Float32Array;
+      /** Autoencoders: each window's reconstruction error by feature, window after window
+       * (`scoreWindowsByFeature`). */
+      featureErrors?: Float32Array;
       ms?: number;
     }
   | { id: number; ok: false; error: string };
@@ -85,14 +88,16 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
   const { mean, std } = card.normalisation;
   const F = card.input.features.length;
   for (let i = 0; i < x.length; i++) x[i] = ((x[i] ?? 0) - (mean[i % F] ?? 0)) / (std[i % F] ?? 1);
-  const scores = scoreWindows(tf, slot.model, x, slot.inputs);
-  return { id: req.id, ok: true, scores, ms: performance.now() - t0 };
+  const { scores, byFeature } = scoreWindowsByFeature(tf, slot.model, x, slot.inputs, F);
+  return { id: req.id, ok: true, scores, featureErrors: byFeature, ms: performance.now() - t0 };
 }
 
 parentPort?.on('message', (req: WorkerRequest) => {
   handle(req).then(
     (reply) => {
-      const transfer = reply.ok && reply.scores ? [reply.scores.buffer as ArrayBuffer] : [];
+      const transfer = reply.ok
+        ? [reply.scores, reply.featureErrors].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []))
+        : [];
       parentPort?.postMessage(reply, transfer);
     },
     (err: unknown) =>

@@ -83,8 +83,9 @@ class Refused extends Error {}
  * `model_refused` alarm and the gateway goes on without it). Every closed window of the
  * model's length adds one row of its features' means; each full input of `card.input.window`
  * consecutive rows is scored off the event loop, and a score above the card's threshold for
- * `raiseAfter` inputs in a row raises `learned_anomaly`, with the feature furthest from its
- * training mean as evidence.
+ * `raiseAfter` inputs in a row raises `learned_anomaly`. Its evidence names the feature the
+ * model could least rebuild from the others (`worstFitFeature`: where the learnt pattern broke)
+ * and the one furthest from its training mean.
  */
 export class LearnedDetectors implements Component {
   readonly name = 'models';
@@ -380,16 +381,18 @@ export class LearnedDetectors implements Component {
     const newest = input.slice(input.length - r.features.length);
     this.queue = this.queue
       .then(async () => {
-        const { scores, shadow } = await this.host.infer(r.config.name, input);
+        const { scores, shadow, featureErrors } = await this.host.infer(r.config.name, input);
         if (r.shadow && shadow) r.shadow.lastScore = shadow[0] ?? null;
         const score = scores[0] ?? 0;
         r.lastScore = score;
         const state = r.hysteresis.update(score > r.threshold);
         if (!state) return;
-        // The feature furthest from its training mean, in training spreads: where to look.
+        // Also the feature furthest from its training mean, in training spreads: a reading far
+        // off. A reading stuck at its usual value is never far off; only the fit finds it.
         const { mean, std } = r.card.normalisation;
         const z = Array.from(newest, (v, j) => Math.abs((v - (mean[j] ?? 0)) / (std[j] ?? 1)));
         const worst = z.indexOf(Math.max(...z));
+        const misfit = worstFit(featureErrors, r.features.length);
         this.write([
           {
             name: 'learned_anomaly',
@@ -406,6 +409,8 @@ export class LearnedDetectors implements Component {
               furthestValue: round(newest[worst] ?? 0),
               trainedMean: round(mean[worst] ?? 0),
               sigmas: round(z[worst] ?? 0),
+              worstFitFeature: misfit ? (r.features[misfit.feature] ?? null) : null,
+              worstFitShare: misfit ? round(misfit.share) : null,
             },
           },
         ]);
@@ -445,6 +450,26 @@ function statsOf(s: SlotStats | undefined): { stats?: SlotStats } {
 }
 
 const round = (x: number): number => Number(x.toPrecision(4));
+
+/**
+ * The feature with the largest part of one input's reconstruction error, and that part's share:
+ * the reading that broke the pattern the model learnt. `errors` are the input's errors by
+ * feature; undefined when the model gives none (or no error at all).
+ */
+export function worstFit(
+  errors: ArrayLike<number> | undefined,
+  features: number,
+): { feature: number; share: number } | undefined {
+  if (!errors || errors.length < features || features === 0) return undefined;
+  let feature = 0;
+  let total = 0;
+  for (let j = 0; j < features; j++) {
+    const e = errors[j] ?? 0;
+    total += e;
+    if (e > (errors[feature] ?? 0)) feature = j;
+  }
+  return total > 0 ? { feature, share: (errors[feature] ?? 0) / total } : undefined;
+}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -104,14 +104,16 @@ export class ModelHost {
   }
 
   /** Scores flattened windows of raw feature values (each version normalises them as its card
-   * says) on the active version, and on the shadow, if any, alongside. */
+   * says) on the active version, and on the shadow, if any, alongside. An autoencoder's active
+   * version also gives each window's error by feature (`featureErrors`, window after window). */
   async infer(
     name: string,
     windows: Float32Array,
-  ): Promise<{ scores: Float32Array; shadow?: Float32Array }> {
-    const scores = await this.inferSlot(`${name}:active`, windows);
-    if (!this.slots.has(`${name}:shadow`)) return { scores };
-    return { scores, shadow: await this.inferSlot(`${name}:shadow`, windows) };
+  ): Promise<{ scores: Float32Array; featureErrors?: Float32Array; shadow?: Float32Array }> {
+    const active = await this.inferSlot(`${name}:active`, windows);
+    if (!this.slots.has(`${name}:shadow`)) return active;
+    const shadow = await this.inferSlot(`${name}:shadow`, windows);
+    return { ...active, shadow: shadow.scores };
   }
 
   /** Drops `name`'s shadow version, if it has one. */
@@ -162,7 +164,10 @@ export class ModelHost {
       await this.call({ op: 'drop', slot: old.workerSlot });
   }
 
-  private async inferSlot(key: string, windows: Float32Array): Promise<Float32Array> {
+  private async inferSlot(
+    key: string,
+    windows: Float32Array,
+  ): Promise<{ scores: Float32Array; featureErrors?: Float32Array }> {
     const s = this.slots.get(key);
     if (!s) throw new Error(`no model loaded as ${key}`);
     // A copy goes to the worker (transferred, not cloned): the caller keeps its buffer.
@@ -173,7 +178,7 @@ export class ModelHost {
     for (const x of scores) s.scores.push(x);
     if (s.latencies.length > KEEP) s.latencies.splice(0, s.latencies.length - KEEP);
     if (s.scores.length > KEEP) s.scores.splice(0, s.scores.length - KEEP);
-    return scores;
+    return r.featureErrors ? { scores, featureErrors: r.featureErrors } : { scores };
   }
 
   private call(req: Request): Promise<Extract<WorkerReply, { ok: true }>> {

@@ -146,6 +146,38 @@ export function scoreWindows(
   });
 }
 
+/**
+ * Each window's score (as `scoreWindows` gives it, squared error) and how it splits over the
+ * features: `byFeature[w × features + j]` is feature j's mean squared error over window w's
+ * rows, so a window's score is the mean of its features' errors. The feature with the largest
+ * error is the one the model could least rebuild from the others: where the learnt pattern
+ * broke, which is not always the feature furthest from its mean (a reading stuck at its usual
+ * value never is). A window is flat, row after row of `features` values.
+ */
+export function scoreWindowsByFeature(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  windows: Float32Array,
+  inputs: number,
+  features: number,
+): { scores: Float32Array; byFeature: Float32Array } {
+  const n = windows.length / inputs;
+  if (n === 0) return { scores: new Float32Array(0), byFeature: new Float32Array(0) };
+  if (inputs % features !== 0)
+    throw new Error(`a window of ${inputs} values is not whole rows of ${features} features`);
+  return tf.tidy(() => {
+    const x = tf.tensor(windows, [n, inputs]);
+    const y = model.predict(x, { batchSize: 256 }) as tfTypes.Tensor;
+    const e = tf.squaredDifference(x, y);
+    return {
+      scores: tf.mean(e, 1).dataSync() as Float32Array,
+      byFeature: tf
+        .mean(tf.reshape(e, [n, inputs / features, features]), 1)
+        .dataSync() as Float32Array,
+    };
+  });
+}
+
 /** Several runs of windows as one array (windows never span two runs: a gap, another file). */
 export function concatWindows(parts: readonly Float32Array[]): Float32Array {
   const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));

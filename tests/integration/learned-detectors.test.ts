@@ -22,16 +22,25 @@ import {
 import { chooseBackend, type Tf } from '../../runtime/models/tf-backend.js';
 import { packageRoot } from '../../runtime/shared/package-root.js';
 import { storeAndIngest } from '../harness/gateway-fixtures.js';
-import { feedLamp, lampModelSite, normalLamp } from '../harness/lamp-model-site.js';
+import {
+  feedLamp,
+  lampModelSite,
+  normalLamp,
+  normalLampWithCurrent,
+  type LampMinute,
+} from '../harness/lamp-model-site.js';
 
 let tf: Tf;
 beforeAll(async () => {
   ({ tf } = await chooseBackend(['wasm', 'cpu']));
 });
 
-/** A site with a calibrated `lamp-ae` bundle (enabled), its store holding 180 normal minutes. */
-async function calibratedSite(): Promise<{ config: SiteConfig; dir: string; clock: ManualClock }> {
-  const s = await lampModelSite(180);
+/** A site with a calibrated `lamp-ae` bundle (enabled), its store holding 180 normal minutes of
+ * `lamp`. */
+async function calibratedSite(
+  lamp: LampMinute = normalLamp,
+): Promise<{ config: SiteConfig; dir: string; clock: ManualClock }> {
+  const s = await lampModelSite(180, lamp);
   const config = loadConfig(s.file, { catalogue: DeviceCatalogue.load() });
   await calibrate(config, s.dir, s.clock, 3);
   const model = config.models.find((m) => m.name === 'lamp-ae');
@@ -149,6 +158,30 @@ describe('the learned detector in the gateway', () => {
       const states = g.store.events.ofKind('learned_anomaly').map((e) => e.data.state);
       expect(states).toEqual(['raised', 'cleared']);
       expect(g.models.status().models[0]?.anomaly).toBe(false);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('names the reading that broke the learnt pattern: a power register stuck at its usual value', async () => {
+    const s = await calibratedSite(normalLampWithCurrent);
+    const g = await running(s);
+    try {
+      await feedLamp(s.clock, g.ingest, 180, 21, normalLampWithCurrent);
+      await g.models.idle();
+      expect(g.store.events.ofKind('learned_anomaly')).toEqual([]);
+      // The power register freezes at 60 W, the lamp's mean, while voltage and current swing on.
+      const stuck: LampMinute = (m) => ({ ...normalLampWithCurrent(m), power: 60 });
+      await feedLamp(s.clock, g.ingest, 201, 15, stuck);
+      await g.models.idle();
+      const [raised] = g.store.events.ofKind('learned_anomaly');
+      const evidence = (raised?.data as { evidence?: Record<string, unknown> } | undefined)
+        ?.evidence;
+      expect(evidence).toMatchObject({ worstFitFeature: 'lamp1/activePower' });
+      // Well over an equal part of the error (a third each): it is the stuck reading's.
+      expect(evidence?.worstFitShare).toBeGreaterThan(0.4);
+      // Nothing is far from its mean: the reading furthest off is one still moving as it should.
+      expect(evidence?.furthestFeature).not.toBe('lamp1/activePower');
     } finally {
       await g.stop();
     }

@@ -3,6 +3,7 @@ import { chooseBackend, type Tf } from '../../../runtime/models/tf-backend.js';
 import {
   buildAutoencoder,
   scoreWindows,
+  scoreWindowsByFeature,
   slidingWindows,
   trainAutoencoder,
 } from '../../../runtime/models/window-autoencoder.js';
@@ -57,6 +58,42 @@ describe('window autoencoder', () => {
     const max = (xs: Float32Array): number => xs.reduce((m, x) => Math.max(m, x), 0);
     const mean = (xs: Float32Array): number => xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(mean(b)).toBeGreaterThan(5 * max(n));
+    model.dispose();
+  });
+
+  it("splits each window's score by feature, the errors of that feature's rows", () => {
+    // An untrained model: it rebuilds badly, so every feature has its own, different error.
+    const F = 3;
+    const window = 4;
+    const inputs = window * F;
+    const model = buildAutoencoder(tf, { window, features: F, hidden: 8, bottleneck: 2 }, 5);
+    const rows = Array.from({ length: 9 }, (_, i) => [i, 10 - 2 * i, Math.cos(i)]);
+    const windows = slidingWindows(rows, window);
+    const { scores, byFeature } = scoreWindowsByFeature(tf, model, windows, inputs, F);
+    // The same score as ever, to the bit.
+    expect(Array.from(scores)).toEqual(Array.from(scoreWindows(tf, model, windows, inputs)));
+    // By hand: a window is row after row of F values, so value i belongs to feature i % F.
+    const rebuilt = tf.tidy(() =>
+      (
+        model.predict(tf.tensor(windows, [scores.length, inputs])) as { dataSync(): Float32Array }
+      ).dataSync(),
+    );
+    expect(byFeature).toHaveLength(scores.length * F);
+    for (let w = 0; w < scores.length; w++) {
+      const parts = Array.from({ length: F }, (_, j) => {
+        let sum = 0;
+        for (let r = 0; r < window; r++) {
+          const i = w * inputs + r * F + j;
+          sum += ((windows[i] ?? 0) - (rebuilt[i] ?? 0)) ** 2;
+        }
+        return sum / window;
+      });
+      parts.forEach((p, j) => expect(byFeature[w * F + j]).toBeCloseTo(p, 3));
+      expect(parts.reduce((a, b) => a + b, 0) / F).toBeCloseTo(scores[w] ?? 0, 3);
+    }
+    expect(() => scoreWindowsByFeature(tf, model, windows, inputs, 5)).toThrow(
+      'a window of 12 values is not whole rows of 5 features',
+    );
     model.dispose();
   });
 
