@@ -388,7 +388,8 @@ export class LearnedDetectors implements Component {
         const state = r.hysteresis.update(score > r.threshold);
         if (!state) return;
         // Also the feature furthest from its training mean, in training spreads: a reading far
-        // off. A reading stuck at its usual value is never far off; only the fit finds it.
+        // off. A reading stuck at its usual value is never far off; only the fit can point at
+        // it, where the model rebuilds that reading from the others.
         const { mean, std } = r.card.normalisation;
         const z = Array.from(newest, (v, j) => Math.abs((v - (mean[j] ?? 0)) / (std[j] ?? 1)));
         const worst = z.indexOf(Math.max(...z));

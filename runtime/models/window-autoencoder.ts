@@ -152,7 +152,7 @@ export function scoreWindows(
  * rows, so a window's score is the mean of its features' errors. The feature with the largest
  * error is the one the model could least rebuild from the others: where the learnt pattern
  * broke, which is not always the feature furthest from its mean (a reading stuck at its usual
- * value never is). A window is flat, row after row of `features` values.
+ * value never is that). A window is flat, row after row of `features` values.
  */
 export function scoreWindowsByFeature(
   tf: Tf,
