@@ -84,6 +84,11 @@ export interface DaiadOptions {
   seed: number;
   calibrationDays: number;
   eventsPerKind: number;
+  /** The detector's settings (default WATER_DEFAULTS). */
+  detector?: WaterDetectorOptions;
+  /** The kinds whose events are run (default all). Every kind is still planned, so a kind's
+   * events are the same whichever others are run. */
+  kinds?: readonly WaterEventKind[];
 }
 
 export interface DaiadResult {
@@ -165,13 +170,16 @@ export function evaluateDaiad(
     result.meters++;
     result.meterMonths += ((test.at(-1)?.atMs ?? 0) - (test[0]?.atMs ?? 0)) / (30 * DAY);
     const started = performance.now();
-    for (const a of runDetector(meter, calibration, test))
+    for (const a of runDetector(meter, calibration, test, o.detector))
       if (a.state === 'raised') result.cleanAlarms[a.name] = (result.cleanAlarms[a.name] ?? 0) + 1;
     result.readings += test.length;
     result.ms += performance.now() - started;
     for (const kind of kinds)
       for (const e of plan(random, test, kind, o.eventsPerKind))
-        result.outcomes.push(outcome(e, runDetector(meter, calibration, inject(test, e))));
+        if (!o.kinds || o.kinds.includes(kind))
+          result.outcomes.push(
+            outcome(e, runDetector(meter, calibration, inject(test, e), o.detector)),
+          );
   }
   progress?.(done, meters.size);
   return result;
