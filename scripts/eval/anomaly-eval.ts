@@ -185,7 +185,10 @@ try {
     bar.done();
     const odd = new Map([...meters].filter((_, i) => i % 2 === 1));
     const heldOut = daiadFigures(evaluateDaiad(odd, options));
-    const margins = [1.2, 1.3, 1.35, 1.4, 1.5, 1.6];
+    // The default among them, whatever it is, so the report can mark it.
+    const margins = [
+      ...new Set([1.2, 1.3, 1.35, 1.4, 1.5, 1.6, WATER_DEFAULTS.burstOverUsual]),
+    ].sort((x, y) => x - y);
     const fbar = new ProgressBar('burst margins × halves', margins.length * 2);
     const frontier = frontierFigures(
       burstFrontier(meters, options, margins, (d) => fbar.update(d)),
