@@ -25,7 +25,7 @@ import {
 import { writeReport } from './report-file.js';
 import { loadDaiad } from './daiad-data.js';
 import { evaluateDaiad } from './daiad-eval.js';
-import { burstFrontier } from './daiad-frontier.js';
+import { burstFrontier, meterHalf } from './daiad-frontier.js';
 import { scatterChartSvg } from '../bench/svg-chart.js';
 import { WATER_DEFAULTS } from '../../runtime/anomaly/water-meter-detector.js';
 import { evaluateLamp, loadLampProfile } from './lamp-eval.js';
@@ -183,8 +183,7 @@ try {
     const bar = new ProgressBar('meters', meters.size);
     const all = daiadFigures(evaluateDaiad(meters, options, (d) => bar.update(d)));
     bar.done();
-    const odd = new Map([...meters].filter((_, i) => i % 2 === 1));
-    const heldOut = daiadFigures(evaluateDaiad(odd, options));
+    const heldOut = daiadFigures(evaluateDaiad(meterHalf(meters, 'odd'), options));
     // The default among them, whatever it is, so the report can mark it.
     const margins = [
       ...new Set([1.2, 1.3, 1.35, 1.4, 1.5, 1.6, WATER_DEFAULTS.burstOverUsual]),
